@@ -1,0 +1,195 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from lessons import models as content
+
+PASSWORD = "correct horse battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"learner{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password(PASSWORD)
+
+
+class LessonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = content.Lesson
+
+    slug = factory.Sequence(lambda n: f"lesson-{n}")
+    title = factory.Sequence(lambda n: f"Pattern number {n}")
+    subtitle = "Deep Dive"
+    category = "Testing · patterns"
+    estimated_minutes = 12
+    published = True
+    what_is_it = "It is a way to practise."
+    why_it_matters = "It keeps the learner honest."
+    where_it_fits = "After the basics."
+    core_idea = "Commit before you look."
+    analogy = "Like sealing an envelope before the draw."
+    diagram = "┌──┐\n│ok│\n└──┘"
+    how_it_works = "The server decides."
+    why_designed = "So nothing leaks."
+    internals_diagram = "a ─▶ b"
+    when_not_to_use = "When nothing is at stake."
+    production_patterns = "Used in every lesson."
+
+
+class StepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = content.Step
+
+    lesson = factory.SubFactory(LessonFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    level = content.Level.FOUNDATION
+    title = factory.Sequence(lambda n: f"Step title {n}")
+    concept = factory.Sequence(lambda n: f"Concept text {n}")
+    body = factory.Sequence(lambda n: f"Hidden step body {n}")
+    result = factory.Sequence(lambda n: f"Hidden step result {n}")
+    insight = factory.Sequence(lambda n: f"Hidden step insight {n}")
+    prediction_prompt = ""
+
+
+class PredictionOptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = content.PredictionOption
+
+    step = factory.SubFactory(StepFactory, prediction_prompt="Before reading on: guess.")
+    order = factory.Sequence(lambda n: n + 1)
+    text = factory.Sequence(lambda n: f"Option {n}")
+    is_expected = False
+
+
+class MythFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = content.Myth
+
+    lesson = factory.SubFactory(LessonFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    question = factory.Sequence(lambda n: f"Is myth {n} true?")
+    belief = factory.Sequence(lambda n: f"People believe myth {n}.")
+    reality = factory.Sequence(lambda n: f"Hidden myth reality {n}")
+    why_it_matters = factory.Sequence(lambda n: f"Hidden myth stakes {n}")
+    true_answer = False
+
+
+class NuanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = content.Nuance
+
+    lesson = factory.SubFactory(LessonFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    text = factory.Sequence(lambda n: f"Nuance {n}")
+
+
+class TakeawayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = content.Takeaway
+
+    lesson = factory.SubFactory(LessonFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    text = factory.Sequence(lambda n: f"Takeaway {n}")
+
+
+class ConnectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = content.Connection
+
+    lesson = factory.SubFactory(LessonFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    field = factory.Sequence(lambda n: f"Field {n}")
+    relation = "They share an idea."
+    insight = "Seeing one clarifies the other."
+
+
+class PitfallFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = content.Pitfall
+
+    lesson = factory.SubFactory(LessonFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Pitfall {n}")
+    wrong = factory.Sequence(lambda n: f"Wrong approach {n}")
+    correct = factory.Sequence(lambda n: f"Correct approach {n}")
+    root_cause = factory.Sequence(lambda n: f"Root cause {n}")
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = content.Question
+
+    lesson = factory.SubFactory(LessonFactory)
+    kind = content.QuestionKind.PRACTICE
+    order = factory.Sequence(lambda n: n + 1)
+    difficulty = content.Difficulty.EASY
+    stem = factory.Sequence(lambda n: f"Question stem {n}?")
+    hint = factory.Sequence(lambda n: f"Hidden hint {n}")
+    final_answer = factory.Sequence(lambda n: f"Hidden final answer {n}")
+    quick_check = factory.Sequence(lambda n: f"Hidden quick check {n}")
+    common_mistakes = factory.Sequence(lambda n: f"Hidden mistake {n}")
+
+    @factory.post_generation
+    def choices(obj, create, extracted, **kwargs):
+        """Four choices, the second one correct, unless told otherwise (choices=0)."""
+        if not create or extracted == 0:
+            return
+        correct = kwargs.get("correct", 2)
+        for position in range(1, (extracted or 4) + 1):
+            ChoiceFactory(
+                question=obj,
+                order=position,
+                text=f"Choice {position} of {obj.stem}",
+                is_correct=position == correct,
+            )
+
+
+class ChoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = content.Choice
+
+    question = factory.SubFactory(QuestionFactory, choices=0)
+    order = factory.Sequence(lambda n: n + 1)
+    text = factory.Sequence(lambda n: f"Choice text {n}")
+    is_correct = False
+
+
+class SolutionStepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = content.SolutionStep
+
+    question = factory.SubFactory(QuestionFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Hidden solution step {n}")
+    text = factory.Sequence(lambda n: f"Hidden solution text {n}")
+
+
+def full_lesson(*, steps=3, practice=2, test=0, **fields):
+    """A published lesson with every section filled, the first step carrying a prediction."""
+    lesson = LessonFactory(**fields)
+    for position in range(1, steps + 1):
+        step = StepFactory(
+            lesson=lesson,
+            order=position,
+            prediction_prompt="Before reading on: which is safer?" if position == 1 else "",
+        )
+        if position == 1:
+            PredictionOptionFactory(step=step, order=1, text="The first guess")
+            PredictionOptionFactory(step=step, order=2, text="The second guess", is_expected=True)
+    MythFactory(lesson=lesson, order=1)
+    MythFactory(lesson=lesson, order=2, true_answer=True)
+    NuanceFactory(lesson=lesson, order=1)
+    TakeawayFactory(lesson=lesson, order=1)
+    ConnectionFactory(lesson=lesson, order=1)
+    PitfallFactory(lesson=lesson, order=1)
+    for kind, count in (
+        (content.QuestionKind.PRACTICE, practice),
+        (content.QuestionKind.TEST, test),
+    ):
+        for position in range(1, count + 1):
+            question = QuestionFactory(lesson=lesson, kind=kind, order=position)
+            SolutionStepFactory(question=question, order=1)
+    return lesson

@@ -1,0 +1,115 @@
+import re
+from html import unescape
+
+from django.urls import reverse
+from django.utils.html import strip_tags
+
+from lessons.markdown import render
+from tests.factories import LessonFactory, QuestionFactory, StepFactory, full_lesson
+
+
+def test_catalog_lists_published_lessons_only(client, db):
+    shown = LessonFactory(title="Shown pattern", category="Cat · one", estimated_minutes=7)
+    LessonFactory(title="Draft pattern", published=False)
+    response = client.get(reverse("catalog"))
+    assert response.status_code == 200
+    html = unescape(response.content.decode())
+    assert "Shown pattern" in html
+    assert "Cat · one" in html
+    assert "About 7 minutes" in html
+    assert shown.get_absolute_url() in html
+    assert "Draft pattern" not in html
+
+
+def test_lesson_page_shows_every_section_in_order(client, iam):
+    response = client.get(iam.get_absolute_url())
+    assert response.status_code == 200
+    html = unescape(response.content.decode())
+    headings = [
+        "Overview", "Mental model", "Build-up", "Under the hood", "Myth busters",
+        "Expert zone", "When NOT to use", "Production patterns", "Connections",
+        "Common pitfalls", "Key takeaways", "Practice",
+    ]  # fmt: skip
+    positions = [html.index(f'-title">{heading}') for heading in headings]
+    assert positions == sorted(positions)
+    assert "AWS · cloud" in html
+    assert "IAM best practices in AWS" in html
+    assert "Deep Dive" in html
+    assert "about 15 min" in html
+    for step in iam.steps.all():
+        assert step.title in html
+    for myth in iam.myths.all():
+        assert myth.question in html
+    for connection in iam.connections.all():
+        assert connection.field in html
+    assert html.count('class="question"') == 5
+
+
+def test_lesson_page_keeps_diagrams_preformatted(client, iam):
+    html = unescape(client.get(iam.get_absolute_url()).content.decode())
+    assert '<pre class="diagram"' in html
+    first_line = iam.diagram.splitlines()[0]
+    assert first_line in html
+
+
+def text_of(markdown_source):
+    """What a reader sees of a Markdown source: its text, without markup."""
+    return " ".join(unescape(strip_tags(render(markdown_source))).split())
+
+
+def test_lesson_page_hides_what_reveals_hide(client, iam):
+    """Nothing a reveal hides is in the page: step rests, realities, keys, solutions."""
+    page = " ".join(
+        unescape(strip_tags(client.get(iam.get_absolute_url()).content.decode())).split()
+    )
+    for step in iam.steps.filter(prediction_prompt__gt=""):
+        for hidden in (step.body, step.result, step.insight):
+            assert text_of(hidden)[:60] not in page
+    for step in iam.steps.filter(prediction_prompt=""):
+        assert text_of(step.body)[:60] in page
+    for myth in iam.myths.all():
+        assert text_of(myth.reality)[:60] not in page
+        assert text_of(myth.why_it_matters)[:60] not in page
+    for question in iam.questions.all():
+        for hidden in (question.hint, question.final_answer, question.quick_check):
+            assert text_of(hidden)[:60] not in page
+        for solution in question.solution.all():
+            assert text_of(solution.text)[:60] not in page
+    for question in iam.questions.filter(kind="test"):
+        assert text_of(question.stem)[:60] not in page
+
+
+def test_lesson_page_marks_no_choice_as_correct(client, db):
+    """The markup of each choice is identical in shape whether or not it is correct."""
+    lesson = LessonFactory()
+    StepFactory(lesson=lesson)
+    question = QuestionFactory(lesson=lesson, choices=4, choices__correct=3)
+    html = client.get(lesson.get_absolute_url()).content.decode()
+    block = html[html.index('class="choices"') :]
+    block = block[: block.index("</ol>")]
+    for choice in question.choices.all():
+        block = block.replace(choice.text, "CHOICE")
+    items = re.findall(r"<li[^>]*>CHOICE</li>", block)
+    assert len(items) == 4
+    assert len(set(items)) == 1
+
+
+def test_lesson_page_query_count_does_not_grow_with_content(client, db, django_assert_num_queries):
+    small = full_lesson(steps=2, practice=1)
+    big = full_lesson(steps=12, practice=9)
+    client.get(small.get_absolute_url())
+    with django_assert_num_queries(12) as small_queries:
+        client.get(small.get_absolute_url())
+    with django_assert_num_queries(12) as big_queries:
+        client.get(big.get_absolute_url())
+    assert len(small_queries) == len(big_queries)
+
+
+def test_lesson_page_404_for_unknown_and_unpublished(client, db):
+    draft = LessonFactory(published=False)
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    assert client.get("/lessons/no-such-lesson/").status_code == 404
+
+
+def test_lesson_page_refuses_unsafe_methods(client, iam):
+    assert client.post(iam.get_absolute_url()).status_code == 405
