@@ -121,6 +121,7 @@ class PitfallFactory(factory.django.DjangoModelFactory):
 class QuestionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = content.Question
+        skip_postgeneration_save = True
 
     lesson = factory.SubFactory(LessonFactory)
     kind = content.QuestionKind.PRACTICE

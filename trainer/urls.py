@@ -1,10 +1,11 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
 urlpatterns = [
     path("", views.catalog, name="catalog"),
     path("lessons/<slug:slug>/", views.lesson_detail, name="lesson"),
+    path("accounts/", include("trainer.accounts.urls")),
     path("admin/", admin.site.urls),
 ]
