@@ -43,6 +43,7 @@ class LessonQuerySet(models.QuerySet):
                 to_attr="practice_questions",
             ),
             "practice_questions__choices",
+            "practice_questions__solution",
         )
 
 

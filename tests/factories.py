@@ -194,3 +194,25 @@ def full_lesson(*, steps=3, practice=2, test=0, **fields):
             question = QuestionFactory(lesson=lesson, kind=kind, order=position)
             SolutionStepFactory(question=question, order=1)
     return lesson
+
+
+class LearnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "quizzes.Learner"
+
+    user = factory.SubFactory(UserFactory)
+
+
+class AttemptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "quizzes.Attempt"
+
+    learner = factory.SubFactory(LearnerFactory)
+    lesson = factory.SubFactory(LessonFactory)
+    kind = content.QuestionKind.PRACTICE
+    number = factory.Sequence(lambda n: n + 1)
+    question_ids = factory.LazyAttribute(
+        lambda a: list(
+            a.lesson.questions.filter(kind=a.kind).order_by("order").values_list("pk", flat=True)
+        )
+    )

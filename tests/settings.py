@@ -11,3 +11,8 @@ from trainer.settings import *  # noqa: F403
 # Hashing a password properly takes ~100 ms by design; tests create hundreds of users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, as in production, so concurrent tests meet SQLite's real locking (WAL,
+    # immediate transactions, busy timeout) rather than shared-cache memory's.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}  # noqa: F405

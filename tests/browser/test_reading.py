@@ -29,3 +29,26 @@ def test_page_holds_under_strict_csp_without_console_errors(page, live_iam):
     page.wait_for_load_state("networkidle")
     assert page.evaluate("typeof htmx") == "object"
     assert errors == []
+
+
+def test_every_learner_page_passes_axe(page, live_iam, assert_accessible):
+    """Catalog, lesson, practice, My learning and the account pages have no axe violations."""
+    slug = live_iam.slug
+    for path in (
+        f"/lessons/{slug}/practice/",
+        "/me/",
+        "/accounts/signup/",
+        "/accounts/login/",
+        "/accounts/password/reset/",
+    ):
+        page.goto(path)
+        assert_accessible(page)
+    page.goto("/accounts/signup/")
+    page.get_by_label("Username").fill("axe-learner")
+    page.get_by_label("Password", exact=True).fill("a long unusual passphrase 42")
+    page.get_by_label("Password confirmation").fill("a long unusual passphrase 42")
+    page.get_by_role("button", name="Sign up").click()
+    page.goto("/accounts/password/change/")
+    assert_accessible(page)
+    page.goto("/me/")
+    assert_accessible(page)

@@ -1,0 +1,86 @@
+"""The items a learner can commit to, seen through one interface.
+
+Each kind says which of its rows belong to a lesson, what the options are and which
+option is right. Everything else about a commit (recording it once, refusing a second,
+revealing, progress) is the same for every kind and lives in ``quizzes.services``.
+"""
+
+from dataclasses import dataclass
+
+from lessons.models import Lesson, Myth, Pitfall, Question, Step
+
+from .models import ItemKind
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    label: str
+
+
+class ItemType:
+    kind: str
+    model: type
+
+    def queryset(self, lesson: Lesson):
+        return self.model.objects.filter(lesson=lesson)
+
+    def options(self, item) -> list[Option]:
+        raise NotImplementedError
+
+    def is_correct(self, item, key: str) -> bool:
+        raise NotImplementedError
+
+
+class StepPrediction(ItemType):
+    kind = ItemKind.STEP
+    model = Step
+
+    def queryset(self, lesson):
+        return super().queryset(lesson).exclude(prediction_prompt="")
+
+    def options(self, item):
+        return [Option(str(o.pk), o.text) for o in item.options.all()]
+
+    def is_correct(self, item, key):
+        return any(str(o.pk) == key and o.is_expected for o in item.options.all())
+
+
+class MythAnswer(ItemType):
+    kind = ItemKind.MYTH
+    model = Myth
+
+    def options(self, item):
+        return [Option("yes", "Yes"), Option("no", "No")]
+
+    def is_correct(self, item, key):
+        return (key == "yes") == item.true_answer
+
+
+class QuestionChoice(ItemType):
+    kind = ItemKind.QUESTION
+    model = Question
+
+    def options(self, item):
+        return [Option(str(c.pk), c.text) for c in item.choices.all()]
+
+    def is_correct(self, item, key):
+        return any(str(c.pk) == key and c.is_correct for c in item.choices.all())
+
+
+class PitfallPick(ItemType):
+    """The learner picks which of two approaches is the wrong one."""
+
+    kind = ItemKind.PITFALL
+    model = Pitfall
+
+    def options(self, item):
+        return [Option("wrong", item.wrong), Option("correct", item.correct)]
+
+    def is_correct(self, item, key):
+        return key == "wrong"
+
+
+ITEM_TYPES: dict[str, ItemType] = {
+    t.kind: t for t in (StepPrediction(), MythAnswer(), QuestionChoice(), PitfallPick())
+}

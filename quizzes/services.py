@@ -1,0 +1,222 @@
+"""Every write a learner causes goes through here: atomic, validated, safe to repeat."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from lessons.models import Lesson, Question, QuestionKind
+
+from . import scoring
+from .items import ITEM_TYPES
+from .models import Attempt, Commit, HintRequest, ItemKind, Learner, LessonProgress
+
+
+class CommitRefused(Exception):
+    """The commit cannot be recorded; ``status`` is the HTTP status that says why."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def _lock(learner: Learner) -> None:
+    # One learner's writes run one after another: two tabs or a double click cannot
+    # interleave their progress updates. (SQLite's immediate transactions already do.)
+    Learner.objects.select_for_update().filter(pk=learner.pk).exists()
+
+
+def commit_record(*, learner: Learner, kind: str, item, answer: str, attempt=None):
+    """Record the learner's first answer to ``item``; return ``(commit, created)``.
+
+    A second commit to the same item records nothing and returns the first one.
+    """
+    item_type = ITEM_TYPES[kind]
+    if answer not in {option.key for option in item_type.options(item)}:
+        raise CommitRefused("That answer is not one of this item's options.")
+    if kind == ItemKind.QUESTION:
+        if attempt is None or attempt.learner_id != learner.pk:
+            raise CommitRefused("This question is answered within an attempt.", status=404)
+        if item.pk not in attempt.question_ids:
+            raise CommitRefused("That question is not part of this attempt.")
+
+    item_filter = {kind: item, "attempt": attempt} if attempt else {kind: item}
+    with transaction.atomic():
+        _lock(learner)
+        existing = Commit.objects.filter(learner=learner, kind=kind, **item_filter).first()
+        if existing:
+            return existing, False
+        if attempt is not None:
+            attempt.refresh_from_db(fields=["finished_at"])
+            if attempt.is_finished:
+                raise CommitRefused("This attempt is already finished.", status=409)
+        label = next(o.label for o in item_type.options(item) if o.key == answer)
+        try:
+            with transaction.atomic():
+                commit = Commit.objects.create(
+                    learner=learner,
+                    lesson_id=item.lesson_id,
+                    attempt=attempt,
+                    kind=kind,
+                    answer=answer,
+                    answer_text=label,
+                    correct=item_type.is_correct(item, answer),
+                    **{kind: item},
+                )
+        except IntegrityError:
+            return Commit.objects.get(learner=learner, kind=kind, **item_filter), False
+        practice = attempt is not None and attempt.kind == QuestionKind.PRACTICE
+        if practice and attempt.commits.count() >= len(attempt.question_ids):
+            _finish(attempt)
+        progress_refresh(learner=learner, lesson=item.lesson)
+    return commit, True
+
+
+def attempt_open(*, learner: Learner, lesson: Lesson, kind: str) -> Attempt:
+    """The learner's unfinished attempt at the lesson's set of ``kind``, started if none."""
+    attempt = Attempt.objects.filter(
+        learner=learner, lesson=lesson, kind=kind, finished_at=None
+    ).first()
+    if attempt:
+        return attempt
+    with transaction.atomic():
+        _lock(learner)
+        attempt = Attempt.objects.filter(
+            learner=learner, lesson=lesson, kind=kind, finished_at=None
+        ).first()
+        if attempt:
+            return attempt
+        last = Attempt.objects.filter(learner=learner, lesson=lesson, kind=kind).aggregate(
+            n=Max("number")
+        )["n"]
+        question_ids = list(
+            lesson.questions.filter(kind=kind).order_by("order", "pk").values_list("pk", flat=True)
+        )
+        return Attempt.objects.create(
+            learner=learner,
+            lesson=lesson,
+            kind=kind,
+            number=(last or 0) + 1,
+            question_ids=question_ids,
+        )
+
+
+def attempt_restart(*, learner: Learner, lesson: Lesson, kind: str) -> Attempt:
+    """Close the open attempt (unanswered questions count as wrong) and start another."""
+    with transaction.atomic():
+        _lock(learner)
+        for attempt in Attempt.objects.filter(
+            learner=learner, lesson=lesson, kind=kind, finished_at=None
+        ):
+            _finish(attempt)
+        progress_refresh(learner=learner, lesson=lesson)
+    return attempt_open(learner=learner, lesson=lesson, kind=kind)
+
+
+def _finish(attempt: Attempt) -> None:
+    answers = list(attempt.commits.values_list("correct", flat=True))
+    attempt.finished_at = timezone.now()
+    attempt.score = scoring.attempt_score(answers)
+    attempt.total = len(attempt.question_ids)
+    attempt.save(update_fields=["finished_at", "score", "total"])
+
+
+def hint_reveal(*, learner: Learner, attempt: Attempt, question: Question) -> HintRequest:
+    """Record that the learner asked for a question's hint in this attempt."""
+    if attempt.learner_id != learner.pk or question.pk not in attempt.question_ids:
+        raise CommitRefused("That question is not part of your attempt.", status=404)
+    hint, _ = HintRequest.objects.get_or_create(attempt=attempt, question=question)
+    return hint
+
+
+def progress_refresh(*, learner: Learner, lesson: Lesson) -> LessonProgress:
+    """Recompute the learner's summary for the lesson from their commits."""
+    prediction_steps = list(
+        lesson.steps.exclude(prediction_prompt="")
+        .order_by("order", "pk")
+        .values_list("pk", "order")
+    )
+    myths = list(lesson.myths.order_by("order", "pk").values_list("pk", "order"))
+    practice_total = lesson.questions.filter(kind=QuestionKind.PRACTICE).count()
+
+    commits = Commit.objects.filter(learner=learner, lesson=lesson)
+    done_steps = set(commits.filter(kind=ItemKind.STEP).values_list("step_id", flat=True))
+    myth_rows = dict(commits.filter(kind=ItemKind.MYTH).values_list("myth_id", "correct"))
+    practice_done = (
+        commits.filter(kind=ItemKind.QUESTION, attempt__kind=QuestionKind.PRACTICE)
+        .values("question_id")
+        .distinct()
+        .count()
+    )
+    attempts = Attempt.objects.filter(
+        learner=learner, lesson=lesson, kind=QuestionKind.PRACTICE
+    ).annotate(right=Count("commits", filter=Q(commits__correct=True)))
+    latest = attempts.order_by("-number").first()
+    best = attempts.aggregate(best=Max("right"))["best"]
+
+    checkpoints = scoring.Checkpoints(
+        predictions_done=len(done_steps),
+        predictions_total=len(prediction_steps),
+        myths_done=len(myth_rows),
+        myths_total=len(myths),
+        practice_done=practice_done,
+        practice_total=practice_total,
+    )
+    first = commits.order_by("created_at").values_list("created_at", flat=True).first()
+    percent = scoring.percent_complete(checkpoints, started=first is not None)
+
+    progress, _ = LessonProgress.objects.get_or_create(learner=learner, lesson=lesson)
+    progress.predictions_done = checkpoints.predictions_done
+    progress.predictions_total = checkpoints.predictions_total
+    progress.myths_done = checkpoints.myths_done
+    progress.myths_correct = sum(myth_rows.values())
+    progress.myths_total = checkpoints.myths_total
+    progress.practice_done = practice_done
+    progress.practice_total = practice_total
+    progress.practice_score = latest.right if latest else None
+    progress.practice_best = best
+    progress.percent = percent
+    progress.resume_anchor = scoring.resume_anchor(
+        open_steps=[n for pk, n in prediction_steps if pk not in done_steps],
+        open_myths=[n for pk, n in myths if pk not in myth_rows],
+        practice_left=practice_done < practice_total,
+    )
+    progress.started_at = first
+    if percent == 100 and progress.completed_at is None:
+        progress.completed_at = timezone.now()
+    elif percent < 100:
+        progress.completed_at = None
+    progress.save()
+    return progress
+
+
+@transaction.atomic
+def learner_merge(*, source: Learner, target: Learner) -> None:
+    """Carry an anonymous learner's record into an account's learner.
+
+    Where both answered the same item, the account's answer stands (a first answer is
+    final); everything else moves over. Attempts move too, numbered after the account's
+    own, and an open attempt is closed if the account already has one of its kind.
+    """
+    if source.pk == target.pk:
+        return
+    _lock(target)
+    _lock(source)
+    lessons = set(source.commits.values_list("lesson_id", flat=True)) | set(
+        source.attempts.values_list("lesson_id", flat=True)
+    )
+    for kind in (ItemKind.STEP, ItemKind.MYTH, ItemKind.PITFALL):
+        taken = target.commits.filter(kind=kind).values_list(f"{kind}_id", flat=True)
+        source.commits.filter(kind=kind).exclude(**{f"{kind}_id__in": taken}).update(learner=target)
+    for attempt in source.attempts.order_by("started_at"):
+        siblings = Attempt.objects.filter(
+            learner=target, lesson=attempt.lesson_id, kind=attempt.kind
+        )
+        if attempt.finished_at is None and siblings.filter(finished_at=None).exists():
+            _finish(attempt)
+        attempt.number = (siblings.aggregate(n=Max("number"))["n"] or 0) + 1
+        attempt.learner = target
+        attempt.save(update_fields=["number", "learner"])
+        attempt.commits.update(learner=target)
+    source.delete()
+    for lesson in Lesson.objects.filter(pk__in=lessons):
+        progress_refresh(learner=target, lesson=lesson)

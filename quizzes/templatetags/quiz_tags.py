@@ -1,0 +1,15 @@
+from django import template
+
+from lessons.models import Myth, Pitfall, Step
+
+from ..models import ItemKind
+
+register = template.Library()
+
+KINDS = {Step: ItemKind.STEP, Myth: ItemKind.MYTH, Pitfall: ItemKind.PITFALL}
+
+
+@register.filter
+def commit_for(state, item):
+    """The learner's commit to a step, myth or pitfall on this page, if any."""
+    return state.commit_for(KINDS[type(item)], item.pk)

@@ -1,0 +1,152 @@
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
+
+from lessons.models import Lesson, Question, QuestionKind
+
+from .forms import CommitForm
+from .items import ITEM_TYPES
+from .learners import learner_for
+from .models import ItemKind
+from .services import CommitRefused, attempt_open, attempt_restart, commit_record, hint_reveal
+from .state import lesson_state, practice_number, practice_state
+
+PARTIALS = {
+    ItemKind.STEP: "quizzes/items.html#step",
+    ItemKind.MYTH: "quizzes/items.html#myth",
+    ItemKind.PITFALL: "quizzes/items.html#pitfall",
+    ItemKind.QUESTION: "quizzes/items.html#practice-card",
+}
+ITEM_PREFETCH = {
+    ItemKind.STEP: ["options"],
+    ItemKind.QUESTION: ["choices", "solution"],
+}
+
+
+def _published(slug):
+    return get_object_or_404(Lesson.objects.published(), slug=slug)
+
+
+def _practice_questions(lesson):
+    return list(
+        lesson.questions.filter(kind=QuestionKind.PRACTICE)
+        .order_by("order", "pk")
+        .prefetch_related("choices", "solution")
+    )
+
+
+def _back(request, lesson, anchor="", query=""):
+    """Where a form posted without JavaScript returns to: the page it came from."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ) or not target.startswith("/"):
+        target = lesson.get_absolute_url()
+    target = target.split("#")[0]
+    if query:
+        target = f"{target.split('?')[0]}?{query}"
+    return redirect(f"{target}#{anchor}" if anchor else target)
+
+
+@require_POST
+def commit(request, slug, kind, pk):
+    lesson = _published(slug)
+    item_type = ITEM_TYPES[kind]
+    queryset = (
+        item_type.queryset(lesson)
+        .select_related("lesson")
+        .prefetch_related(*ITEM_PREFETCH.get(kind, []))
+    )
+    if kind == ItemKind.QUESTION:
+        queryset = queryset.filter(kind=QuestionKind.PRACTICE)
+    item = get_object_or_404(queryset, pk=pk)
+    form = CommitForm(request.POST, options=item_type.options(item))
+    if not form.is_valid():
+        return HttpResponseBadRequest(form.errors["answer"][0])
+
+    learner = learner_for(request, create=True)
+    attempt = None
+    if kind == ItemKind.QUESTION:
+        attempt = attempt_open(learner=learner, lesson=lesson, kind=QuestionKind.PRACTICE)
+    try:
+        record, created = commit_record(
+            learner=learner,
+            kind=kind,
+            item=item,
+            answer=form.cleaned_data["answer"],
+            attempt=attempt,
+        )
+    except CommitRefused as refused:
+        return HttpResponse(str(refused), status=refused.status, content_type="text/plain")
+
+    status = 200 if created else 409
+    if kind == ItemKind.QUESTION:
+        questions = _practice_questions(lesson)
+        number = next(i for i, q in enumerate(questions, start=1) if q.pk == item.pk)
+        context = {"practice": practice_state(learner, lesson, questions, number)}
+        anchor = "practice"
+    else:
+        context = {kind: item, "commit": record}
+        anchor = f"{kind}-{item.order}"
+    if not request.htmx:
+        if created:
+            query = f"q={context['practice'].number}" if kind == ItemKind.QUESTION else ""
+            return _back(request, lesson, anchor, query)
+        return render(request, "quizzes/commit_repeated.html", {"lesson": lesson}, status=409)
+    context.update(lesson=lesson, next=request.POST.get("next", ""), revealed=True)
+    return render(request, PARTIALS[kind], context, status=status)
+
+
+@require_safe
+def practice(request, slug):
+    lesson = _published(slug)
+    questions = _practice_questions(lesson)
+    try:
+        number = practice_number(request.GET.get("q"), len(questions))
+    except ValueError:
+        return HttpResponseBadRequest("There is no such practice question.")
+    learner = learner_for(request)
+    context = {
+        "lesson": lesson,
+        "practice": practice_state(learner, lesson, questions, number),
+        "state": lesson_state(learner, lesson),
+        "next": request.get_full_path(),
+    }
+    if request.htmx:
+        return render(request, PARTIALS[ItemKind.QUESTION], {**context, "revealed": True})
+    return render(request, "quizzes/practice.html", context)
+
+
+@require_POST
+def practice_retry(request, slug):
+    lesson = _published(slug)
+    learner = learner_for(request, create=True)
+    attempt_restart(learner=learner, lesson=lesson, kind=QuestionKind.PRACTICE)
+    questions = _practice_questions(lesson)
+    if request.htmx:
+        context = {
+            "lesson": lesson,
+            "practice": practice_state(learner, lesson, questions),
+            "next": request.POST.get("next", ""),
+            "revealed": True,
+        }
+        return render(request, PARTIALS[ItemKind.QUESTION], context)
+    return _back(request, lesson, "practice")
+
+
+@require_POST
+def hint(request, slug, pk):
+    lesson = _published(slug)
+    question = get_object_or_404(
+        Question.objects.filter(lesson=lesson, kind=QuestionKind.PRACTICE), pk=pk
+    )
+    learner = learner_for(request, create=True)
+    attempt = attempt_open(learner=learner, lesson=lesson, kind=QuestionKind.PRACTICE)
+    try:
+        hint_reveal(learner=learner, attempt=attempt, question=question)
+    except CommitRefused as refused:
+        return HttpResponse(str(refused), status=refused.status, content_type="text/plain")
+    if not request.htmx:
+        return _back(request, lesson, "practice")
+    return render(request, "quizzes/items.html#hint", {"question": question, "revealed": True})
