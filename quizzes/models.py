@@ -29,6 +29,14 @@ class Learner(models.Model):
         return self.user.get_username() if self.user_id else f"Anonymous learner {self.pk}"
 
 
+class Verdict(models.TextChoices):
+    """How strong the pattern is, from a finished pattern test (rule in quizzes.scoring)."""
+
+    STRONG = "strong", "Strong"
+    ALMOST = "almost", "Almost there"
+    NEEDS_WORK = "needs-work", "Needs work"
+
+
 class Attempt(models.Model):
     """One run through a lesson's practice or test set; retaking starts a new one."""
 
@@ -42,7 +50,7 @@ class Attempt(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     score = models.PositiveSmallIntegerField(null=True, blank=True)
     total = models.PositiveSmallIntegerField(null=True, blank=True)
-    verdict = models.CharField(max_length=20, blank=True)
+    verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
 
     class Meta:
         ordering = ["lesson", "kind", "number"]
@@ -179,6 +187,11 @@ class LessonProgress(models.Model):
     practice_total = models.PositiveSmallIntegerField(default=0)
     practice_score = models.PositiveSmallIntegerField(null=True, blank=True)
     practice_best = models.PositiveSmallIntegerField(null=True, blank=True)
+    test_attempts = models.PositiveSmallIntegerField(default=0)
+    test_latest_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    test_latest_total = models.PositiveSmallIntegerField(null=True, blank=True)
+    test_latest_verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
+    test_best_verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
     percent = models.PositiveSmallIntegerField(default=0)
     resume_anchor = models.CharField(max_length=40, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
