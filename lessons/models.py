@@ -26,6 +26,12 @@ class LessonQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
 
+    def visible_to(self, user):
+        """Learners see published lessons; staff who may view lessons also see drafts."""
+        if user.is_authenticated and user.is_staff and user.has_perm("lessons.view_lesson"):
+            return self.all()
+        return self.published()
+
     def with_content(self):
         """Everything a lesson page shows, in a fixed number of queries."""
         return self.prefetch_related(

@@ -24,8 +24,8 @@ ITEM_PREFETCH = {
 }
 
 
-def _published(slug):
-    return get_object_or_404(Lesson.objects.published(), slug=slug)
+def _visible(request, slug):
+    return get_object_or_404(Lesson.objects.visible_to(request.user), slug=slug)
 
 
 def _practice_questions(lesson):
@@ -51,7 +51,7 @@ def _back(request, lesson, anchor="", query=""):
 
 @require_POST
 def commit(request, slug, kind, pk):
-    lesson = _published(slug)
+    lesson = _visible(request, slug)
     item_type = ITEM_TYPES[kind]
     queryset = (
         item_type.queryset(lesson)
@@ -100,7 +100,7 @@ def commit(request, slug, kind, pk):
 
 @require_safe
 def practice(request, slug):
-    lesson = _published(slug)
+    lesson = _visible(request, slug)
     questions = _practice_questions(lesson)
     try:
         number = practice_number(request.GET.get("q"), len(questions))
@@ -120,7 +120,7 @@ def practice(request, slug):
 
 @require_POST
 def practice_retry(request, slug):
-    lesson = _published(slug)
+    lesson = _visible(request, slug)
     learner = learner_for(request, create=True)
     attempt_restart(learner=learner, lesson=lesson, kind=QuestionKind.PRACTICE)
     questions = _practice_questions(lesson)
@@ -137,7 +137,7 @@ def practice_retry(request, slug):
 
 @require_POST
 def hint(request, slug, pk):
-    lesson = _published(slug)
+    lesson = _visible(request, slug)
     question = get_object_or_404(
         Question.objects.filter(lesson=lesson, kind=QuestionKind.PRACTICE), pk=pk
     )

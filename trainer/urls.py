@@ -8,6 +8,7 @@ urlpatterns = [
     path("lessons/<slug:slug>/", views.lesson_detail, name="lesson"),
     path("lessons/<slug:slug>/", include("quizzes.urls")),
     path("me/", views.my_learning, name="my-learning"),
+    path("teams/", include("trainer.teams.urls")),
     path("accounts/", include("trainer.accounts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -22,7 +22,7 @@ def catalog(request):
 
 @require_safe
 def lesson_detail(request, slug):
-    lesson = get_object_or_404(Lesson.objects.published().with_content(), slug=slug)
+    lesson = get_object_or_404(Lesson.objects.visible_to(request.user).with_content(), slug=slug)
     try:
         number = practice_number(request.GET.get("q"), len(lesson.practice_questions))
     except ValueError:

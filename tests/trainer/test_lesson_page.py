@@ -1,11 +1,12 @@
 import re
 from html import unescape
 
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils.html import strip_tags
 
 from lessons.markdown import render
-from tests.factories import LessonFactory, QuestionFactory, StepFactory, full_lesson
+from tests.factories import LessonFactory, QuestionFactory, StepFactory, UserFactory, full_lesson
 
 
 def test_catalog_lists_published_lessons_only(client, db):
@@ -112,3 +113,12 @@ def test_lesson_page_404_for_unknown_and_unpublished(client, db):
 
 def test_lesson_page_refuses_unsafe_methods(client, iam):
     assert client.post(iam.get_absolute_url()).status_code == 405
+
+
+def test_staff_who_may_view_lessons_preview_drafts(client, db):
+    draft = full_lesson(published=False)
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    staff.user_permissions.add(Permission.objects.get(codename="view_lesson"))
+    assert client.get(draft.get_absolute_url()).status_code == 200
