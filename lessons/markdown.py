@@ -25,7 +25,7 @@ _parser = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("ta
 def render(text: str) -> str:
     """Return sanitized HTML for a Markdown source string."""
     html = _parser.render(text or "")
-    return nh3.clean(
+    clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -33,6 +33,8 @@ def render(text: str) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+    # A code block may scroll sideways on a phone: keyboard users must be able to reach it.
+    return clean.replace("<pre>", '<pre tabindex="0">')
 
 
 def render_inline(text: str) -> str:

@@ -50,3 +50,67 @@ def resume_anchor(*, open_steps: list[int], open_myths: list[int], practice_left
     if practice_left:
         return "practice"
     return ""
+
+
+# The pattern test ----------------------------------------------------------------------
+
+DIFFICULTIES = ("easy", "medium", "hard")
+
+# Verdict rule: each question weighs by difficulty (easy 1, medium 2, hard 3). The share
+# of the total weight answered right gives the verdict: 80 % or more is "strong", 50 % or
+# more is "almost", below that "needs-work". Unanswered questions count as wrong.
+WEIGHTS = {"easy": 1, "medium": 2, "hard": 3}
+STRONG_SHARE = 0.8
+ALMOST_SHARE = 0.5
+VERDICT_RANK = {"needs-work": 0, "almost": 1, "strong": 2}
+
+
+def draw(pool: dict[str, list[int]], size: int, rng) -> list[int]:
+    """A balanced, shuffled draw of ``size`` question ids from a pool keyed by difficulty.
+
+    Each difficulty gets an equal share; a share a difficulty cannot fill, and the
+    remainder of the division, go to the difficulties with the most questions left.
+    """
+    available = {d: list(ids) for d, ids in pool.items() if ids}
+    size = min(size, sum(len(ids) for ids in available.values()))
+    quota = dict.fromkeys(available, 0)
+    while sum(quota.values()) < size:
+        open_ = [d for d in available if quota[d] < len(available[d])]
+        share = max(1, (size - sum(quota.values())) // len(open_))
+        for difficulty in sorted(open_, key=lambda d: len(available[d]) - quota[d], reverse=True):
+            take = min(share, len(available[difficulty]) - quota[difficulty])
+            take = min(take, size - sum(quota.values()))
+            quota[difficulty] += take
+    chosen = [qid for d in available for qid in rng.sample(available[d], quota[d])]
+    rng.shuffle(chosen)
+    return chosen
+
+
+def weighted_share(results: list[tuple[str, bool]]) -> float:
+    total = sum(WEIGHTS[difficulty] for difficulty, _ in results)
+    right = sum(WEIGHTS[difficulty] for difficulty, correct in results if correct)
+    return right / total if total else 0.0
+
+
+def verdict(results: list[tuple[str, bool]]) -> str:
+    """The verdict for a finished test, from (difficulty, answered right) per question."""
+    share = weighted_share(results)
+    if share >= STRONG_SHARE:
+        return "strong"
+    if share >= ALMOST_SHARE:
+        return "almost"
+    return "needs-work"
+
+
+def breakdown(results: list[tuple[str, bool]]) -> list[tuple[str, int, int]]:
+    """(difficulty, right, asked) for each difficulty that was asked, easiest first."""
+    rows = []
+    for difficulty in DIFFICULTIES:
+        asked = [correct for d, correct in results if d == difficulty]
+        if asked:
+            rows.append((difficulty, sum(asked), len(asked)))
+    return rows
+
+
+def best_verdict(verdicts: list[str]) -> str:
+    return max(verdicts, key=VERDICT_RANK.__getitem__, default="")

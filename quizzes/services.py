@@ -1,5 +1,7 @@
 """Every write a learner causes goes through here: atomic, validated, safe to repeat."""
 
+import random
+
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
@@ -9,6 +11,8 @@ from lessons.models import Lesson, Question, QuestionKind
 from . import scoring
 from .items import ITEM_TYPES
 from .models import Attempt, Commit, HintRequest, ItemKind, Learner, LessonProgress
+
+TEST_SIZE = 10
 
 
 class CommitRefused(Exception):
@@ -64,15 +68,18 @@ def commit_record(*, learner: Learner, kind: str, item, answer: str, attempt=Non
                 )
         except IntegrityError:
             return Commit.objects.get(learner=learner, kind=kind, **item_filter), False
-        practice = attempt is not None and attempt.kind == QuestionKind.PRACTICE
-        if practice and attempt.commits.count() >= len(attempt.question_ids):
+        if attempt is not None and attempt.commits.count() >= len(attempt.question_ids):
             _finish(attempt)
         progress_refresh(learner=learner, lesson=item.lesson)
     return commit, True
 
 
-def attempt_open(*, learner: Learner, lesson: Lesson, kind: str) -> Attempt:
-    """The learner's unfinished attempt at the lesson's set of ``kind``, started if none."""
+def attempt_open(*, learner: Learner, lesson: Lesson, kind: str, rng=None) -> Attempt:
+    """The learner's unfinished attempt at the lesson's set of ``kind``, started if none.
+
+    A practice attempt asks every practice question in lesson order. A pattern test draws
+    ten questions balanced across difficulties, in a shuffled order with shuffled choices.
+    """
     attempt = Attempt.objects.filter(
         learner=learner, lesson=lesson, kind=kind, finished_at=None
     ).first()
@@ -88,15 +95,29 @@ def attempt_open(*, learner: Learner, lesson: Lesson, kind: str) -> Attempt:
         last = Attempt.objects.filter(learner=learner, lesson=lesson, kind=kind).aggregate(
             n=Max("number")
         )["n"]
-        question_ids = list(
-            lesson.questions.filter(kind=kind).order_by("order", "pk").values_list("pk", flat=True)
-        )
+        questions = lesson.questions.filter(kind=kind).order_by("order", "pk")
+        choice_orders = {}
+        if kind == QuestionKind.TEST:
+            rng = rng or random.SystemRandom()
+            pool = {}
+            for pk, difficulty in questions.values_list("pk", "difficulty"):
+                pool.setdefault(difficulty, []).append(pk)
+            question_ids = scoring.draw(pool, TEST_SIZE, rng)
+            for question in Question.objects.filter(pk__in=question_ids).prefetch_related(
+                "choices"
+            ):
+                order = [c.pk for c in question.choices.all()]
+                rng.shuffle(order)
+                choice_orders[str(question.pk)] = order
+        else:
+            question_ids = list(questions.values_list("pk", flat=True))
         return Attempt.objects.create(
             learner=learner,
             lesson=lesson,
             kind=kind,
             number=(last or 0) + 1,
             question_ids=question_ids,
+            choice_orders=choice_orders,
         )
 
 
@@ -112,12 +133,32 @@ def attempt_restart(*, learner: Learner, lesson: Lesson, kind: str) -> Attempt:
     return attempt_open(learner=learner, lesson=lesson, kind=kind)
 
 
+def attempt_finish(*, learner: Learner, attempt: Attempt) -> Attempt:
+    """Finish the attempt now (unanswered questions count as wrong); safe to repeat."""
+    if attempt.learner_id != learner.pk:
+        raise CommitRefused("That is not your attempt.", status=404)
+    with transaction.atomic():
+        _lock(learner)
+        attempt.refresh_from_db()
+        if not attempt.is_finished:
+            _finish(attempt)
+            progress_refresh(learner=learner, lesson=attempt.lesson)
+    return attempt
+
+
 def _finish(attempt: Attempt) -> None:
-    answers = list(attempt.commits.values_list("correct", flat=True))
+    answers = dict(attempt.commits.values_list("question_id", "correct"))
     attempt.finished_at = timezone.now()
-    attempt.score = scoring.attempt_score(answers)
+    attempt.score = scoring.attempt_score(list(answers.values()))
     attempt.total = len(attempt.question_ids)
-    attempt.save(update_fields=["finished_at", "score", "total"])
+    if attempt.kind == QuestionKind.TEST:
+        difficulties = dict(
+            Question.objects.filter(pk__in=attempt.question_ids).values_list("pk", "difficulty")
+        )
+        attempt.verdict = scoring.verdict(
+            [(difficulties[pk], answers.get(pk, False)) for pk in attempt.question_ids]
+        )
+    attempt.save(update_fields=["finished_at", "score", "total", "verdict"])
 
 
 def hint_reveal(*, learner: Learner, attempt: Attempt, question: Question) -> HintRequest:
@@ -161,6 +202,11 @@ def progress_refresh(*, learner: Learner, lesson: Lesson) -> LessonProgress:
         practice_done=practice_done,
         practice_total=practice_total,
     )
+    tests = list(
+        Attempt.objects.filter(
+            learner=learner, lesson=lesson, kind=QuestionKind.TEST, finished_at__isnull=False
+        ).order_by("-finished_at")
+    )
     first = commits.order_by("created_at").values_list("created_at", flat=True).first()
     percent = scoring.percent_complete(checkpoints, started=first is not None)
 
@@ -175,6 +221,11 @@ def progress_refresh(*, learner: Learner, lesson: Lesson) -> LessonProgress:
     progress.practice_score = latest.right if latest else None
     progress.practice_best = best
     progress.percent = percent
+    progress.test_attempts = len(tests)
+    progress.test_latest_score = tests[0].score if tests else None
+    progress.test_latest_total = tests[0].total if tests else None
+    progress.test_latest_verdict = tests[0].verdict if tests else ""
+    progress.test_best_verdict = scoring.best_verdict([t.verdict for t in tests])
     progress.resume_anchor = scoring.resume_anchor(
         open_steps=[n for pk, n in prediction_steps if pk not in done_steps],
         open_myths=[n for pk, n in myths if pk not in myth_rows],

@@ -1,4 +1,4 @@
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
@@ -8,9 +8,22 @@ from lessons.models import Lesson, Question, QuestionKind
 from .forms import CommitForm
 from .items import ITEM_TYPES
 from .learners import learner_for
-from .models import ItemKind
-from .services import CommitRefused, attempt_open, attempt_restart, commit_record, hint_reveal
-from .state import lesson_state, practice_number, practice_state
+from .models import Attempt, ItemKind
+from .services import (
+    CommitRefused,
+    attempt_finish,
+    attempt_open,
+    attempt_restart,
+    commit_record,
+    hint_reveal,
+)
+from .state import (
+    lesson_state,
+    practice_number,
+    practice_state,
+    test_intro_context,
+    test_state,
+)
 
 PARTIALS = {
     ItemKind.STEP: "quizzes/items.html#step",
@@ -52,7 +65,9 @@ def _back(request, lesson, anchor="", query=""):
 @require_POST
 def commit(request, slug, kind, pk):
     lesson = _visible(request, slug)
-    item_type = ITEM_TYPES[kind]
+    item_type = ITEM_TYPES.get(kind)
+    if item_type is None:
+        raise Http404("No such kind of item.")
     queryset = (
         item_type.queryset(lesson)
         .select_related("lesson")
@@ -150,3 +165,90 @@ def hint(request, slug, pk):
     if not request.htmx:
         return _back(request, lesson, "practice")
     return render(request, "quizzes/items.html#hint", {"question": question, "revealed": True})
+
+
+# The pattern test ----------------------------------------------------------------------
+
+
+def _own_test(request, slug, number):
+    """The requesting learner's test attempt; anyone else's is a 404."""
+    lesson = _visible(request, slug)
+    learner = learner_for(request)
+    if learner is None:
+        raise Http404("No such attempt.")
+    attempt = get_object_or_404(
+        Attempt.objects.filter(learner=learner, lesson=lesson, kind=QuestionKind.TEST),
+        number=number,
+    )
+    return lesson, learner, attempt
+
+
+@require_safe
+def test_intro(request, slug):
+    lesson = _visible(request, slug)
+    learner = learner_for(request)
+    return render(request, "quizzes/test_intro.html", test_intro_context(lesson, learner))
+
+
+@require_POST
+def test_start(request, slug):
+    lesson = _visible(request, slug)
+    if not lesson.questions.filter(kind=QuestionKind.TEST).exists():
+        return HttpResponseBadRequest("This lesson has no pattern test yet.")
+    learner = learner_for(request, create=True)
+    attempt = attempt_open(learner=learner, lesson=lesson, kind=QuestionKind.TEST)
+    return redirect("quizzes:test-attempt", slug=lesson.slug, number=attempt.number)
+
+
+@require_safe
+def test_attempt(request, slug, number):
+    lesson, _, attempt = _own_test(request, slug, number)
+    context = {"lesson": lesson, "test": test_state(attempt)}
+    if request.htmx:
+        return render(request, "quizzes/attempt_detail.html#test-card", context)
+    return render(request, "quizzes/attempt_detail.html", context)
+
+
+@require_POST
+def test_answer(request, slug, number, pk):
+    lesson, learner, attempt = _own_test(request, slug, number)
+    if pk not in attempt.question_ids:
+        return HttpResponseBadRequest("That question is not part of this attempt.")
+    question = get_object_or_404(
+        Question.objects.filter(lesson=lesson).prefetch_related("choices"), pk=pk
+    )
+    form = CommitForm(request.POST, options=ITEM_TYPES[ItemKind.QUESTION].options(question))
+    if not form.is_valid():
+        return HttpResponseBadRequest(form.errors["answer"][0])
+    try:
+        _, created = commit_record(
+            learner=learner,
+            kind=ItemKind.QUESTION,
+            item=question,
+            answer=form.cleaned_data["answer"],
+            attempt=attempt,
+        )
+    except CommitRefused as refused:
+        return HttpResponse(str(refused), status=refused.status, content_type="text/plain")
+    return _test_next(request, lesson, attempt, status=200 if created else 409)
+
+
+@require_POST
+def test_finish(request, slug, number):
+    lesson, learner, attempt = _own_test(request, slug, number)
+    attempt_finish(learner=learner, attempt=attempt)
+    return _test_next(request, lesson, attempt)
+
+
+def _test_next(request, lesson, attempt, status=200):
+    """After an answer or finishing: the next question, or the result once finished.
+
+    A repeated answer (409) changes nothing and shows where the learner really is.
+    """
+    attempt.refresh_from_db()
+    if not request.htmx:
+        if status == 409:
+            return render(request, "quizzes/commit_repeated.html", {"lesson": lesson}, status=409)
+        return redirect("quizzes:test-attempt", slug=lesson.slug, number=attempt.number)
+    context = {"lesson": lesson, "test": test_state(attempt), "revealed": True}
+    return render(request, "quizzes/attempt_detail.html#test-card", context, status=status)

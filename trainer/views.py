@@ -5,7 +5,7 @@ from django.views.decorators.http import require_safe
 from lessons.models import Lesson
 from quizzes.learners import learner_for
 from quizzes.models import LessonProgress
-from quizzes.state import lesson_state, practice_number, practice_state
+from quizzes.state import lesson_state, practice_number, practice_state, test_intro_context
 
 
 @require_safe
@@ -32,6 +32,7 @@ def lesson_detail(request, slug):
         "lesson": lesson,
         "state": lesson_state(learner, lesson),
         "practice": practice_state(learner, lesson, lesson.practice_questions, number),
+        "test": test_intro_context(lesson, learner),
         "next": request.get_full_path(),
     }
     return render(request, "trainer/lesson_detail.html", context)

@@ -99,3 +99,20 @@ def test_parallel_retries_leave_one_open_attempt():
     assert Attempt.objects.filter(finished_at=None).count() == 1
     numbers = list(Attempt.objects.order_by("number").values_list("number", flat=True))
     assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_parallel_finish_records_one_result():
+    from quizzes.services import attempt_finish
+
+    lesson = full_lesson(practice=0, test=3)
+    learner = LearnerFactory()
+    attempt = attempt_open(learner=learner, lesson=lesson, kind="test")
+    stamps = run_in_parallel(
+        lambda: (
+            attempt_finish(learner=learner, attempt=Attempt.objects.get(pk=attempt.pk)).finished_at
+        )
+    )
+    assert len(set(stamps)) == 1
+    attempt.refresh_from_db()
+    assert (attempt.score, attempt.total, attempt.verdict) == (0, 3, "needs-work")
+    assert LessonProgress.objects.get(learner=learner, lesson=lesson).test_attempts == 1

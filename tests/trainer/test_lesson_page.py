@@ -98,9 +98,9 @@ def test_lesson_page_query_count_does_not_grow_with_content(client, db, django_a
     small = full_lesson(steps=2, practice=1)
     big = full_lesson(steps=12, practice=9)
     client.get(small.get_absolute_url())
-    with django_assert_num_queries(13) as small_queries:
+    with django_assert_num_queries(14) as small_queries:
         client.get(small.get_absolute_url())
-    with django_assert_num_queries(13) as big_queries:
+    with django_assert_num_queries(14) as big_queries:
         client.get(big.get_absolute_url())
     assert len(small_queries) == len(big_queries)
 
