@@ -1,12 +1,15 @@
 from django.contrib.auth import login
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from .forms import SignupForm
 
 
-def _safe_next(request) -> str:
+def safe_next(request) -> str:
+    """The ``next`` parameter if it stays on this site, else an empty string."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -15,14 +18,16 @@ def _safe_next(request) -> str:
     return ""
 
 
+# Like Django's own LoginView: passwords stay out of error reports, pages out of caches.
+@sensitive_post_parameters("password1", "password2")
+@never_cache
 @require_http_methods(["GET", "POST"])
 def signup(request):
-    """Create an account and sign in; what was done anonymously is carried over."""
+    """Create an account, sign in (firing ``user_logged_in``) and go on to ``next``."""
     if request.user.is_authenticated:
         return redirect("catalog")
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect(_safe_next(request) or "catalog")
-    return render(request, "registration/signup.html", {"form": form, "next": _safe_next(request)})
+    form = SignupForm(request.POST) if request.method == "POST" else SignupForm()
+    if form.is_valid():
+        login(request, form.save())
+        return redirect(safe_next(request) or "catalog")
+    return render(request, "registration/signup.html", {"form": form, "next": safe_next(request)})
