@@ -7,6 +7,7 @@ allow-list sanitizer on display); diagram fields hold preformatted text kept byt
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 
 class Level(models.TextChoices):
@@ -50,6 +51,7 @@ class LessonQuerySet(models.QuerySet):
             ),
             "practice_questions__choices",
             "practice_questions__solution",
+            "flashcards",
         )
 
 
@@ -86,6 +88,7 @@ class Lesson(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = LessonQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[prerequisites, next_lessons])
 
     class Meta:
         ordering = ["title"]
@@ -101,10 +104,21 @@ class Lesson(models.Model):
         return f"{self.title} - {self.subtitle}" if self.subtitle else self.title
 
 
+class OrderedQuerySet(models.QuerySet):
+    def renumber(self):
+        """Number the rows 1, 2, 3... keeping their order: the page shows these numbers."""
+        for position, row in enumerate(self.order_by("order", "pk"), start=1):
+            if row.order != position:
+                row.order = position
+                row.save(update_fields=["order"])
+
+
 class Ordered(models.Model):
     """A row that belongs to a lesson part in an explicit, author-chosen order."""
 
     order = models.PositiveSmallIntegerField(default=0)
+
+    objects = OrderedQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -124,6 +138,8 @@ class Step(Ordered):
         help_text="Optional. Asked before the rest of the step is revealed.",
     )
 
+    history = HistoricalRecords()
+
     def __str__(self):
         return f"Step {self.number}: {self.title}"
 
@@ -140,6 +156,8 @@ class PredictionOption(Ordered):
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="options")
     text = models.CharField(max_length=300)
     is_expected = models.BooleanField(default=False)
+
+    history = HistoricalRecords()
 
     class Meta(Ordered.Meta):
         constraints = [
@@ -160,6 +178,8 @@ class Myth(Ordered):
     why_it_matters = models.TextField()
     true_answer = models.BooleanField(help_text="The correct answer to the quick question.")
 
+    history = HistoricalRecords()
+
     def __str__(self):
         return self.question
 
@@ -167,6 +187,8 @@ class Myth(Ordered):
 class Nuance(Ordered):
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="nuances")
     text = models.TextField()
+
+    history = HistoricalRecords()
 
     def __str__(self):
         return self.text[:80]
@@ -177,6 +199,8 @@ class Connection(Ordered):
     field = models.CharField("Other field", max_length=200)
     relation = models.TextField("How they relate")
     insight = models.TextField()
+
+    history = HistoricalRecords()
 
     def __str__(self):
         return self.field
@@ -189,6 +213,8 @@ class Pitfall(Ordered):
     correct = models.TextField("Correct approach")
     root_cause = models.TextField()
 
+    history = HistoricalRecords()
+
     def __str__(self):
         return self.title
 
@@ -196,6 +222,8 @@ class Pitfall(Ordered):
 class Takeaway(Ordered):
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="takeaways")
     text = models.TextField()
+
+    history = HistoricalRecords()
 
     def __str__(self):
         return self.text[:80]
@@ -225,6 +253,8 @@ class Question(Ordered):
         Pitfall, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    history = HistoricalRecords()
+
     def __str__(self):
         return f"{self.get_kind_display()} {self.order}: {self.stem[:60]}"
 
@@ -237,6 +267,8 @@ class Choice(Ordered):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     text = models.TextField()
     is_correct = models.BooleanField(default=False)
+
+    history = HistoricalRecords()
 
     class Meta(Ordered.Meta):
         constraints = [
@@ -258,5 +290,20 @@ class SolutionStep(Ordered):
     title = models.CharField(max_length=200)
     text = models.TextField()
 
+    history = HistoricalRecords()
+
     def __str__(self):
         return self.title
+
+
+class Flashcard(Ordered):
+    """A card an instructor adds to a lesson's deck, beside those drawn from its content."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="flashcards")
+    front = models.TextField()
+    back = models.TextField()
+
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return self.front[:80]
