@@ -216,3 +216,39 @@ class AttemptFactory(factory.django.DjangoModelFactory):
             a.lesson.questions.filter(kind=a.kind).order_by("order").values_list("pk", flat=True)
         )
     )
+
+
+def in_two_weeks():
+    # Imported here because this block is appended below the module's imports.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return timezone.localdate() + timedelta(days=14)
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "teams.Team"
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    slug = factory.Sequence(lambda n: f"team-{n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "teams.Membership"
+
+    team = factory.SubFactory(TeamFactory)
+    user = factory.SubFactory(UserFactory)
+    role = "member"
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "teams.Assignment"
+
+    team = factory.SubFactory(TeamFactory)
+    lesson = factory.SubFactory(LessonFactory)
+    due_date = factory.LazyFunction(in_two_weeks)
+    minimum_verdict = ""
