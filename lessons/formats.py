@@ -17,6 +17,7 @@ from .models import (
     Choice,
     Connection,
     Difficulty,
+    Flashcard,
     Lesson,
     Level,
     Myth,
@@ -110,7 +111,7 @@ def validate(data) -> list[str]:
         optional={
             "subtitle", "estimated_minutes", "published", "overview", "mental_model",
             "under_the_hood", "myths", "nuances", "when_not_to_use", "production_patterns",
-            "connections", "pitfalls", "takeaways", "practice", "test",
+            "connections", "pitfalls", "takeaways", "flashcards", "practice", "test",
         },
     )  # fmt: skip
     if not lesson:
@@ -210,6 +211,13 @@ def validate(data) -> list[str]:
             c.text(pitfall, "title", path, max_length=300)
             for key in ("wrong", "correct", "root_cause"):
                 c.text(pitfall, key, path)
+
+    for i, card in enumerate(c.items(lesson, "flashcards", ""), start=1):
+        path = f"flashcards[{i}]"
+        card = c.mapping(card, path, required={"front", "back"})
+        if card:
+            c.text(card, "front", path)
+            c.text(card, "back", path)
 
     counts = {"step": len(steps), "myth": len(myths), "pitfall": len(pitfalls)}
     for kind in QuestionKind.values:
@@ -413,6 +421,12 @@ def _save_lesson(doc: dict) -> Lesson:
         ],
     )
 
+    _sync(
+        Flashcard,
+        {"lesson": lesson},
+        [{"front": f["front"], "back": f["back"]} for f in doc.get("flashcards") or []],
+    )
+
     targets = {"step": steps, "myth": myths, "pitfall": pitfalls}
     for kind in QuestionKind.values:
         items = doc.get(kind) or []
@@ -455,21 +469,43 @@ def _question_fields(q: dict, targets: dict) -> dict:
     return fields
 
 
+# The field that identifies a row of each kind when a file is loaded over a lesson.
+IDENTITY = {
+    Step: "title", PredictionOption: "text", Myth: "question", Nuance: "text",
+    Takeaway: "text", Connection: "field", Pitfall: "title", Flashcard: "front",
+    Question: "stem", Choice: "text", SolutionStep: "title",
+}  # fmt: skip
+
+
 def _sync(model, parent: dict, rows: list[dict]) -> list:
-    """Make the parent's rows match ``rows`` by position: update, create, delete extras."""
+    """Make the parent's rows match ``rows``: update, create, delete the rest.
+
+    A row keeps its id when the file still has a row with the same identifying text
+    (a step's title, a question's stem...), wherever it moved; the rows left over are
+    then paired in order, so an edited title updates its row too. What learners have
+    answered is never silently overwritten by a different row's content this way.
+    """
     existing = list(model.objects.filter(**parent).order_by("order", "pk"))
+    key = IDENTITY[model]
+    by_key = {}
+    for obj in existing:
+        by_key.setdefault(getattr(obj, key), obj)
+    matched = [by_key.pop(values[key], None) for values in rows]
+    used = {obj.pk for obj in matched if obj is not None}
+    spare = iter([obj for obj in existing if obj.pk not in used])
     result = []
-    for position, values in enumerate(rows, start=1):
-        if position <= len(existing):
-            obj = existing[position - 1]
+    for position, (values, obj) in enumerate(zip(rows, matched, strict=True), start=1):
+        obj = obj or next(spare, None)
+        if obj is None:
+            obj = model.objects.create(order=position, **parent, **values)
+        else:
+            used.add(obj.pk)
             for name, value in values.items():
                 setattr(obj, name, value)
             obj.order = position
             obj.save()
-        else:
-            obj = model.objects.create(order=position, **parent, **values)
         result.append(obj)
-    stale = [o.pk for o in existing[len(rows) :]]
+    stale = [obj.pk for obj in existing if obj.pk not in used]
     if stale:
         model.objects.filter(pk__in=stale).delete()
     return result
@@ -508,6 +544,7 @@ def to_document(lesson: Lesson) -> dict:
             "pitfalls",
             "questions__choices",
             "questions__solution",
+            "flashcards",
         )
     ).get(pk=lesson.pk)
     steps = list(lesson.steps.all())
@@ -565,6 +602,7 @@ def to_document(lesson: Lesson) -> dict:
             for p in pitfalls
         ],
         "takeaways": [t.text for t in lesson.takeaways.all()],
+        "flashcards": [{"front": f.front, "back": f.back} for f in lesson.flashcards.all()],
     }
     questions = list(lesson.questions.all())
     for kind in QuestionKind.values:

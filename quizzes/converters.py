@@ -1,3 +1,6 @@
+from django.urls import register_converter
+
+
 class IdConverter:
     """A row id in a URL: digits only and short enough for any database integer."""
 
@@ -8,3 +11,6 @@ class IdConverter:
 
     def to_url(self, value):
         return str(value)
+
+
+register_converter(IdConverter, "id")

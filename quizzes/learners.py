@@ -2,11 +2,13 @@
 
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django_otp import user_has_device
 
 from .models import Learner
 from .services import learner_merge
 
 SESSION_KEY = "learner_id"
+PENDING_KEY = "learner_id_pending_second_factor"
 
 
 def learner_for(request, *, create: bool = False) -> Learner | None:
@@ -30,11 +32,25 @@ def learner_for(request, *, create: bool = False) -> Learner | None:
 
 
 @receiver(user_logged_in, dispatch_uid="quizzes.carry_anonymous_progress")
-def carry_anonymous_progress(sender, request, user, **kwargs):
-    """On sign-up or log-in, what the visitor did anonymously becomes the account's."""
+def on_login(sender, request, user, **kwargs):
+    """On sign-up or log-in, what the visitor did anonymously becomes the account's.
+
+    An account with a second factor takes it only once that factor is verified: a
+    password alone must not be enough to write into someone's record.
+    """
     if request is None:
         return
-    learner_id = request.session.pop(SESSION_KEY, None)
+    request.__dict__.pop("_learner", None)
+    if user_has_device(user, confirmed=True):
+        if SESSION_KEY in request.session:
+            request.session[PENDING_KEY] = request.session.pop(SESSION_KEY)
+        return
+    carry_anonymous_progress(request, user)
+
+
+def carry_anonymous_progress(request, user) -> None:
+    """Move the session's anonymous learner (if any) into the account's learner."""
+    learner_id = request.session.pop(SESSION_KEY, None) or request.session.pop(PENDING_KEY, None)
     request.__dict__.pop("_learner", None)
     anonymous = Learner.objects.filter(pk=learner_id, user=None).first() if learner_id else None
     if anonymous is None:

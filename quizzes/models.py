@@ -164,6 +164,66 @@ class HintRequest(models.Model):
         return f"Hint for {self.question_id} in attempt {self.attempt_id}"
 
 
+class StepRead(models.Model):
+    """A step without a prediction, marked read in step-by-step mode (opens the next)."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="steps_read")
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "step"], name="one_read_per_step"),
+        ]
+
+    def __str__(self):
+        return f"{self.learner} read step {self.step_id}"
+
+
+class Rating(models.IntegerChoices):
+    AGAIN = 1, "Again"
+    HARD = 2, "Hard"
+    GOOD = 3, "Good"
+    EASY = 4, "Easy"
+
+
+class CardSchedule(models.Model):
+    """A learner's spaced-repetition state for one flashcard (FSRS card, as JSON)."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="cards")
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="+")
+    card_key = models.CharField(max_length=40)
+    fsrs = models.JSONField()
+    due = models.DateTimeField(db_index=True)
+    reviews = models.PositiveIntegerField(default=0)
+    last_rating = models.PositiveSmallIntegerField(choices=Rating.choices, null=True)
+    last_review = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "card_key"], name="one_schedule_per_card"),
+        ]
+
+    def __str__(self):
+        return f"{self.learner} · {self.card_key} due {self.due:%Y-%m-%d %H:%M}"
+
+
+class CardReview(models.Model):
+    """One rating of one card: the history the schedule was computed from."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="card_reviews")
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="+")
+    card_key = models.CharField(max_length=40)
+    rating = models.PositiveSmallIntegerField(choices=Rating.choices)
+    reviewed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["learner", "reviewed_at"])]
+
+    def __str__(self):
+        return f"{self.learner} rated {self.card_key} {self.get_rating_display()}"
+
+
 class LessonProgressQuerySet(models.QuerySet):
     def started(self):
         return self.filter(started_at__isnull=False)
@@ -194,6 +254,7 @@ class LessonProgress(models.Model):
     test_best_verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
     percent = models.PositiveSmallIntegerField(default=0)
     resume_anchor = models.CharField(max_length=40, blank=True)
+    last_mode = models.CharField(max_length=20, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

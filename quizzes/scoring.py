@@ -9,6 +9,7 @@ Percent complete (shown on the lesson page, the catalog and "My learning"):
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 
 @dataclass(frozen=True)
@@ -114,3 +115,22 @@ def breakdown(results: list[tuple[str, bool]]) -> list[tuple[str, int, int]]:
 
 def best_verdict(verdicts: list[str]) -> str:
     return max(verdicts, key=VERDICT_RANK.__getitem__, default="")
+
+
+def open_until(done: list[bool]) -> int:
+    """In step-by-step mode, the index of the furthest step a learner may open."""
+    for index, finished in enumerate(done):
+        if not finished:
+            return index
+    return max(0, len(done) - 1)
+
+
+def week_streak(active_weeks: set, this_week) -> int:
+    """Consecutive active weeks up to now. The current week never breaks a streak: until
+    the learner is active this week, the streak counts up to last week."""
+    week = this_week if this_week in active_weeks else this_week - timedelta(weeks=1)
+    streak = 0
+    while week in active_weeks:
+        streak += 1
+        week -= timedelta(weeks=1)
+    return streak

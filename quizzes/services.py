@@ -10,7 +10,15 @@ from lessons.models import Lesson, Question, QuestionKind
 
 from . import scoring
 from .items import ITEM_TYPES
-from .models import Attempt, Commit, HintRequest, ItemKind, Learner, LessonProgress
+from .models import (
+    Attempt,
+    Commit,
+    HintRequest,
+    ItemKind,
+    Learner,
+    LessonProgress,
+    StepRead,
+)
 
 TEST_SIZE = 10
 
@@ -268,6 +276,27 @@ def learner_merge(*, source: Learner, target: Learner) -> None:
         attempt.learner = target
         attempt.save(update_fields=["number", "learner"])
         attempt.commits.update(learner=target)
+    taken = target.steps_read.values_list("step_id", flat=True)
+    source.steps_read.exclude(step_id__in=taken).update(learner=target)
+    taken = target.cards.values_list("card_key", flat=True)
+    source.cards.exclude(card_key__in=taken).update(learner=target)
+    source.card_reviews.update(learner=target)
     source.delete()
     for lesson in Lesson.objects.filter(pk__in=lessons):
         progress_refresh(learner=target, lesson=lesson)
+
+
+def step_mark_read(*, learner: Learner, step) -> StepRead:
+    """Mark a step without a prediction as read (step-by-step mode); safe to repeat."""
+    if step.has_prediction:
+        raise CommitRefused("A step with a prediction opens when the prediction is committed.")
+    read, _ = StepRead.objects.get_or_create(learner=learner, step=step)
+    return read
+
+
+def mode_remember(*, learner: Learner | None, lesson: Lesson, mode: str) -> None:
+    """Keep the learner's last mode on a lesson they have started (for the catalog link)."""
+    if learner is not None:
+        LessonProgress.objects.filter(learner=learner, lesson=lesson).exclude(
+            last_mode=mode
+        ).update(last_mode=mode)

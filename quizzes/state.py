@@ -4,10 +4,21 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
+from lessons.cards import cards_for
 from lessons.models import Lesson, Question, QuestionKind
 
 from . import scoring
-from .models import Attempt, Commit, ItemKind, Learner, LessonProgress, Verdict
+from .flashcards import next_card
+from .models import (
+    Attempt,
+    CardSchedule,
+    Commit,
+    ItemKind,
+    Learner,
+    LessonProgress,
+    StepRead,
+    Verdict,
+)
 from .services import TEST_SIZE
 
 
@@ -230,3 +241,130 @@ def test_intro_context(lesson: Lesson, learner: Learner | None) -> dict:
         "history": history,
         "open_attempt": next((a for a in history if not a.is_finished), None),
     }
+
+
+# Learning modes --------------------------------------------------------------------------
+
+
+@dataclass
+class StepByStep:
+    """One build-up step at a time: a step opens once every step before it is done.
+
+    A step is done when its prediction is committed, or, without a prediction, once the
+    learner marks it read.
+    """
+
+    steps: list
+    done: list[bool]
+    index: int
+
+    @property
+    def step(self):
+        return self.steps[self.index]
+
+    @property
+    def number(self):
+        return self.index + 1
+
+    @property
+    def open_until(self):
+        return scoring.open_until(self.done)
+
+    @property
+    def current_done(self):
+        return self.done[self.index]
+
+    @property
+    def has_next(self):
+        return self.number < len(self.steps)
+
+    @property
+    def nav(self):
+        return [(n, n - 1 <= self.open_until) for n in range(1, len(self.steps) + 1)]
+
+
+def step_by_step_state(learner, lesson, commits: dict, requested: int | None) -> StepByStep:
+    steps = list(lesson.steps.all())
+    read = set()
+    if learner is not None:
+        read = set(
+            StepRead.objects.filter(learner=learner, step__lesson=lesson).values_list(
+                "step_id", flat=True
+            )
+        )
+    done = [(ItemKind.STEP, s.pk) in commits if s.has_prediction else s.pk in read for s in steps]
+    reachable = scoring.open_until(done)
+    index = reachable if requested is None else min(requested - 1, reachable)
+    return StepByStep(steps=steps, done=done, index=max(0, min(index, len(steps) - 1)))
+
+
+@dataclass
+class MythRound:
+    myths: list
+    commits: dict
+    index: int
+
+    @property
+    def myth(self):
+        return self.myths[self.index] if self.index < len(self.myths) else None
+
+    @property
+    def number(self):
+        return self.index + 1
+
+    @property
+    def answered(self):
+        return sum(1 for m in self.myths if (ItemKind.MYTH, m.pk) in self.commits)
+
+    @property
+    def right(self):
+        return sum(
+            1 for m in self.myths if (c := self.commits.get((ItemKind.MYTH, m.pk))) and c.correct
+        )
+
+    @property
+    def finished(self):
+        return self.myth is None
+
+
+def myth_round_state(lesson, commits: dict, requested: int | None) -> MythRound:
+    myths = list(lesson.myths.all())
+    if requested is not None:
+        index = requested - 1
+    else:
+        index = next(
+            (i for i, m in enumerate(myths) if (ItemKind.MYTH, m.pk) not in commits), len(myths)
+        )
+    return MythRound(myths=myths, commits=commits, index=index)
+
+
+def pitfall_score(lesson, commits: dict) -> tuple[int, int, int]:
+    """(right, answered, total) for the pitfall spotter."""
+    pitfalls = list(lesson.pitfalls.all())
+    picks = [commits.get((ItemKind.PITFALL, p.pk)) for p in pitfalls]
+    return sum(1 for c in picks if c and c.correct), sum(1 for c in picks if c), len(pitfalls)
+
+
+@dataclass
+class Deck:
+    cards: list
+    schedules: dict
+    card: object
+    due: int
+    new: int
+
+
+def deck_state(learner, lesson, now) -> Deck:
+    cards = cards_for(lesson)
+    schedules = {}
+    if learner is not None:
+        schedules = {
+            s.card_key: s for s in CardSchedule.objects.filter(learner=learner, lesson=lesson)
+        }
+    return Deck(
+        cards=cards,
+        schedules=schedules,
+        card=next_card(cards, schedules, now),
+        due=sum(1 for c in cards if (s := schedules.get(c.key)) and s.due <= now),
+        new=sum(1 for c in cards if c.key not in schedules),
+    )

@@ -1,9 +1,8 @@
-from django.urls import path, register_converter
+from django.urls import path
 
-from . import views
-from .converters import IdConverter
+from . import converters, views
 
-register_converter(IdConverter, "id")
+assert converters.IdConverter  # registers the "id" path converter
 
 app_name = "quizzes"
 

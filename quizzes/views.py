@@ -106,7 +106,14 @@ def commit(request, slug, kind, pk):
         anchor = f"{kind}-{item.order}"
     if not request.htmx:
         if created:
-            query = f"q={context['practice'].number}" if kind == ItemKind.QUESTION else ""
+            # Back to the same item: the page's own position parameter points at it.
+            query = {
+                ItemKind.QUESTION: f"q={context['practice'].number}"
+                if context.get("practice")
+                else "",
+                ItemKind.MYTH: f"n={item.order}",
+                ItemKind.STEP: f"step={item.order}",
+            }.get(kind, "")
             return _back(request, lesson, anchor, query)
         return render(request, "quizzes/commit_repeated.html", {"lesson": lesson}, status=409)
     context.update(lesson=lesson, next=request.POST.get("next", ""), revealed=True)

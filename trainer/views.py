@@ -1,11 +1,41 @@
 from django.http import HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_safe
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
 
-from lessons.models import Lesson
+from lessons.cache import lesson_with_content
+from lessons.cards import cards_for
+from lessons.models import Lesson, Step
+from lessons.modes import BY_SLUG, MODES, mode_minutes
+from quizzes.flashcards import card_review
 from quizzes.learners import learner_for
-from quizzes.models import LessonProgress
-from quizzes.state import lesson_state, practice_number, practice_state, test_intro_context
+from quizzes.models import CardSchedule, LessonProgress, Rating
+from quizzes.services import CommitRefused, mode_remember, step_mark_read
+from quizzes.state import (
+    deck_state,
+    lesson_state,
+    myth_round_state,
+    pitfall_score,
+    practice_number,
+    practice_state,
+    step_by_step_state,
+    test_intro_context,
+)
+from trainer.pagecache import visitor_page_cache
+from trainer.teams.reports import assigned_to
+
+MODE_SESSION_KEY = "last_modes"
+
+
+def mode_url(lesson, slug):
+    mode = BY_SLUG[slug]
+    if mode.url_name == "mode":
+        return reverse("lesson-mode", kwargs={"slug": lesson.slug, "mode": slug})
+    if mode.url_name == "lesson":
+        return lesson.get_absolute_url()
+    return reverse(mode.url_name, kwargs={"slug": lesson.slug})
 
 
 @require_safe
@@ -15,27 +45,155 @@ def catalog(request):
     progress = {}
     if learner:
         progress = {p.lesson_id: p for p in LessonProgress.objects.filter(learner=learner)}
+    remembered = request.session.get(MODE_SESSION_KEY, {})
     for lesson in lessons:
         lesson.progress = progress.get(lesson.pk)
+        last = remembered.get(str(lesson.pk)) or (lesson.progress and lesson.progress.last_mode)
+        lesson.resume_url = mode_url(lesson, last) if last in BY_SLUG else None
+        lesson.resume_mode = BY_SLUG.get(last)
     return render(request, "catalog.html", {"lessons": lessons})
 
 
+def _int_param(request, name, maximum):
+    raw = request.GET.get(name)
+    if raw is None:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ValueError(raw)
+    return int(raw)
+
+
+def _lesson_context(request, slug, mode):
+    """What every view of a lesson shows: content, the learner's commits, the modes."""
+    lesson = lesson_with_content(
+        get_object_or_404(Lesson.objects.visible_to(request.user), slug=slug)
+    )
+    learner = learner_for(request)
+    test = test_intro_context(lesson, learner)
+    minutes = mode_minutes(lesson, cards=len(cards_for(lesson)), test_questions=test["size"])
+    mode_remember(learner=learner, lesson=lesson, mode=mode)
+    remembered = request.session.get(MODE_SESSION_KEY, {})
+    if remembered.get(str(lesson.pk)) != mode:
+        request.session[MODE_SESSION_KEY] = {**remembered, str(lesson.pk): mode}
+    return {
+        "lesson": lesson,
+        "learner": learner,
+        "state": lesson_state(learner, lesson),
+        "test": test,
+        "mode": BY_SLUG[mode],
+        "modes": [
+            {
+                "mode": m,
+                "url": mode_url(lesson, m.slug),
+                "minutes": minutes[m.slug],
+                "current": m.slug == mode,
+            }
+            for m in MODES
+        ],
+        "next": request.get_full_path(),
+    }
+
+
 @require_safe
+@visitor_page_cache
 def lesson_detail(request, slug):
-    lesson = get_object_or_404(Lesson.objects.visible_to(request.user).with_content(), slug=slug)
+    context = _lesson_context(request, slug, "deep-dive")
+    lesson = context["lesson"]
     try:
         number = practice_number(request.GET.get("q"), len(lesson.practice_questions))
     except ValueError:
         return HttpResponseBadRequest("There is no such practice question.")
-    learner = learner_for(request)
-    context = {
-        "lesson": lesson,
-        "state": lesson_state(learner, lesson),
-        "practice": practice_state(learner, lesson, lesson.practice_questions, number),
-        "test": test_intro_context(lesson, learner),
-        "next": request.get_full_path(),
-    }
+    context["practice"] = practice_state(
+        context["learner"], lesson, lesson.practice_questions, number
+    )
     return render(request, "trainer/lesson_detail.html", context)
+
+
+@require_safe
+def lesson_mode(request, slug, mode):
+    context = _lesson_context(request, slug, mode)
+    lesson, learner, state = context["lesson"], context["learner"], context["state"]
+    try:
+        if mode == "step-by-step":
+            requested = _int_param(request, "step", lesson.steps.all().count())
+            context["walk"] = step_by_step_state(learner, lesson, state.commits, requested)
+        elif mode == "myths":
+            requested = _int_param(request, "n", len(lesson.myths.all()))
+            context["round"] = myth_round_state(lesson, state.commits, requested)
+    except ValueError:
+        return HttpResponseBadRequest("There is no such item in this lesson.")
+    if mode == "pitfalls":
+        context["score"] = pitfall_score(lesson, state.commits)
+        context["seed"] = learner.pk if learner else 0
+    elif mode == "flashcards":
+        context["deck"] = deck_state(learner, lesson, timezone.now())
+    template = "trainer/lesson_mode.html"
+    if request.htmx and mode in {"step-by-step", "myths"}:
+        template += "#step-by-step" if mode == "step-by-step" else "#myth-round"
+        context["revealed"] = True
+    return render(request, template, context)
+
+
+def _back_to(request, fallback):
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) and (
+        target.startswith("/")
+    ):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@require_POST
+def step_read(request, slug, pk):
+    lesson = get_object_or_404(Lesson.objects.visible_to(request.user), slug=slug)
+    step = get_object_or_404(Step.objects.filter(lesson=lesson), pk=pk)
+    learner = learner_for(request, create=True)
+    try:
+        step_mark_read(learner=learner, step=step)
+    except CommitRefused as refused:
+        return HttpResponseBadRequest(str(refused))
+    url = mode_url(lesson, "step-by-step")
+    return redirect(f"{url}?step={step.order + 1}" if step.order < lesson.steps.count() else url)
+
+
+@require_POST
+def flashcard_rate(request, slug):
+    lesson = get_object_or_404(Lesson.objects.visible_to(request.user).with_content(), slug=slug)
+    card = next((c for c in cards_for(lesson) if c.key == request.POST.get("card")), None)
+    rating = request.POST.get("rating", "")
+    if card is None or not rating.isdigit() or int(rating) not in Rating.values:
+        return HttpResponseBadRequest("Rate one of this lesson's cards: Again, Hard, Good or Easy.")
+    learner = learner_for(request, create=True)
+    card_review(learner=learner, lesson=lesson, card=card, rating=int(rating))
+    if request.htmx:
+        context = {
+            "lesson": lesson,
+            "deck": deck_state(learner, lesson, timezone.now()),
+            "next": request.POST.get("next", ""),
+            "revealed": True,
+        }
+        return render(request, "trainer/lesson_mode.html#flashcard", context)
+    return _back_to(request, mode_url(lesson, "flashcards"))
+
+
+@require_safe
+def review_queue(request):
+    """Every card due now, across lessons, most overdue first."""
+    learner = learner_for(request)
+    now = timezone.now()
+    due = []
+    if learner is not None:
+        due = list(
+            CardSchedule.objects.filter(learner=learner, due__lte=now, lesson__published=True)
+            .select_related("lesson")
+            .order_by("due")
+        )
+    card = lesson = None
+    if due:
+        lesson = Lesson.objects.with_content().get(pk=due[0].lesson_id)
+        card = next((c for c in cards_for(lesson) if c.key == due[0].card_key), None)
+    context = {"due": due, "card": card, "lesson": lesson, "next": request.get_full_path()}
+    return render(request, "trainer/review_queue.html", context)
 
 
 @require_safe
@@ -49,4 +207,5 @@ def my_learning(request):
             .select_related("lesson")
             .order_by("-updated_at")
         )
-    return render(request, "trainer/my_learning.html", {"progress": progress})
+    assigned = assigned_to(request.user, today=timezone.localdate())
+    return render(request, "trainer/my_learning.html", {"progress": progress, "assigned": assigned})

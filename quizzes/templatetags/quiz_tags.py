@@ -13,3 +13,10 @@ KINDS = {Step: ItemKind.STEP, Myth: ItemKind.MYTH, Pitfall: ItemKind.PITFALL}
 def commit_for(state, item):
     """The learner's commit to a step, myth or pitfall on this page, if any."""
     return state.commit_for(KINDS[type(item)], item.pk)
+
+
+@register.filter
+def approaches(pitfall, seed):
+    """A pitfall's two approaches in an order fixed per learner but not by the content."""
+    pair = [("wrong", pitfall.wrong), ("correct", pitfall.correct)]
+    return pair if (pitfall.pk + int(seed or 0)) % 2 else pair[::-1]

@@ -260,3 +260,27 @@ def test_command_export_lesson_prints_yaml(capsys):
 def test_command_export_unknown_lesson_fails():
     with pytest.raises(CommandError, match="No lesson with slug 'nope'"):
         call_command("export_lesson", "nope")
+
+
+@pytest.mark.django_db
+def test_flashcards_load_and_export(tmp_path):
+    data = copy.deepcopy(MINIMAL)
+    data["flashcards"] = [{"front": "What wins over an Allow?", "back": "An explicit Deny."}]
+    [lesson] = formats.load_files([write(tmp_path, data)])
+    assert lesson.flashcards.get().back == "An explicit Deny."
+    assert yaml.safe_load(formats.export(lesson))["flashcards"] == data["flashcards"]
+    data["flashcards"] = [{"front": "No back"}]
+    with pytest.raises(formats.LessonFormatError, match=r"flashcards\[1\].back: is required"):
+        formats.load_files([write(tmp_path, data)])
+
+
+@pytest.mark.django_db
+def test_load_keeps_row_identity_when_rows_move_or_go(tmp_path):
+    """Dropping the first step deletes that step; the second keeps its id and content."""
+    formats.load_files([write(tmp_path, MINIMAL)])
+    second = Step.objects.get(title="Two")
+    shorter = copy.deepcopy(MINIMAL)
+    shorter["steps"] = shorter["steps"][1:]
+    shorter["practice"][0]["teaches"] = "step 1"
+    formats.load_files([write(tmp_path, shorter)])
+    assert list(Step.objects.values_list("pk", "title", "order")) == [(second.pk, "Two", 1)]
