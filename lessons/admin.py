@@ -12,7 +12,7 @@ import zipfile
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Max
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
@@ -92,6 +92,15 @@ def yaml_response(lesson: Lesson) -> HttpResponse:
     return response
 
 
+def _require_id(model, raw, field="pk"):
+    """A malformed id in a history URL is a missing page, not a server error."""
+    target = model._meta.pk if field == "pk" else model._meta.get_field(field)
+    try:
+        target.to_python(unquote(raw))
+    except ValidationError:
+        raise Http404("No such row.") from None
+
+
 class ContentAdmin(SimpleHistoryAdmin):
     """History, Markdown previews, ordered siblings and deletion that keeps learners' records."""
 
@@ -101,6 +110,15 @@ class ContentAdmin(SimpleHistoryAdmin):
 
     def has_module_permission(self, request):
         return self.listed and super().has_module_permission(request)
+
+    def history_view(self, request, object_id, extra_context=None):
+        _require_id(self.model, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        _require_id(self.model, object_id)
+        _require_id(self.model.history.model, version_id, "history_id")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_history_queryset(self, request, history_manager, pk_name, object_id):
         # simple-history's default calls select_related() with no fields for models without

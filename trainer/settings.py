@@ -5,6 +5,7 @@ The defaults are safe for development only: with DEBUG off, SECRET_KEY must be s
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +50,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "trainer.teams",
+    "trainer.security",
+    "trainer.audit",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "lessons",
     "quizzes",
 ]
@@ -56,15 +63,25 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise, so static files never pay for it.
+    "trainer.security.middleware.DatabaseErrorMiddleware",
+    "trainer.security.middleware.NulByteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "trainer.security.middleware.SessionPolicyMiddleware",
+    "trainer.security.middleware.SecondFactorMiddleware",
+    "trainer.security.middleware.PrivateResponseMiddleware",
+    "trainer.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during login into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "trainer.urls"
@@ -81,6 +98,8 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "quizzes.context_processors.learning",
+                "trainer.teams.context_processors.teams",
             ],
         },
     },
@@ -132,6 +151,34 @@ STORAGES = {
         )
     },
 }
+
+# --- Cache and sessions (several app servers: docs/deployment.md) -------------------
+# With REDIS_URL every app server shares one cache and finds every session. Sessions are
+# "cached_db": read from Redis, written through to the database, so a Redis flush or
+# restart logs nobody out. A Redis outage degrades to cache misses rather than errors.
+# Without REDIS_URL (one machine) each process keeps its own memory cache, which is safe:
+# lesson content is cached under a version read from the database (lessons/cache.py).
+# Static files need nothing here: WhiteNoise serves the hashed names the manifest storage
+# writes at collectstatic with "max-age=315360000, public, immutable".
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "trainer"),
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+                "IGNORE_EXCEPTIONS": True,
+            },
+        }
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# --- end of cache and sessions -------------------------------------------------------
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "catalog"
@@ -186,6 +233,47 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Load balancers probe over plain HTTP; the health check answers there too.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+if SESSION_COOKIE_SECURE:
+    # "__Host-" cookies are refused by browsers unless Secure, host-only and path "/".
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+CSRF_FAILURE_VIEW = "trainer.security.views.csrf_failure"
+# Every form here is small: a bigger body is refused with 400 before any view reads it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BYTES", str(2_621_440)))
+
+# --- Login protection, second factor and session lifetime (docs: README "Security") ---
+# Django's ModelBackend behind django-axes' check: a locked-out (username, address) pair
+# is refused before any password is compared.
+AUTHENTICATION_BACKENDS = ["trainer.security.backends.ThrottledModelBackend"]
+# How many proxies append to X-Forwarded-For in front of the app (a load balancer: 1).
+# Lockouts and the audit trail use the address the nearest trusted proxy saw.
+TRUSTED_PROXY_COUNT = int(
+    os.environ.get("TRUSTED_PROXY_COUNT", "1" if env_bool("BEHIND_PROXY", False) else "0")
+)
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+# The pair, not either alone: guessing one account's password from one address stops at
+# the limit, yet nobody can lock a colleague out from elsewhere by typing their name.
+# Unknown usernames are counted exactly like known ones, so a lockout reveals nothing.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "trainer.security.views.lockout"
+AXES_CLIENT_IP_CALLABLE = "trainer.security.net.client_ip"
+AXES_VERBOSE = False
+
+OTP_TOTP_ISSUER = os.environ.get("OTP_ISSUER", "Pattern Trainer")
+# After a wrong code the next attempt waits 1, 2, 4, 8 ... seconds (factor x 2^(n-1)).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Signed-in sessions end after this long without a request, and this long after login
+# whatever happens. Anonymous learners keep their session cookie for SESSION_COOKIE_AGE.
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(30 * 60)))
+SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", str(12 * 60 * 60)))
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(14 * 24 * 60 * 60)))
 
 LOGGING = {
     "version": 1,

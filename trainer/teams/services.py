@@ -41,9 +41,9 @@ def team_create(*, name: str, slug: str = "", manager_usernames: Iterable[str] =
     try:
         with transaction.atomic():
             team = Team.objects.create(name=name, slug=slug)
-            Membership.objects.bulk_create(
-                Membership(team=team, user=user, role=Role.MANAGER) for user in set(managers)
-            )
+            # One by one, not bulk_create: each membership must reach the audit trail.
+            for user in set(managers):
+                Membership.objects.create(team=team, user=user, role=Role.MANAGER)
     except IntegrityError as error:
         raise TeamRefused(f"A team with the address “{slug}” already exists.", 409) from error
     return team
