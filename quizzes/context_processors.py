@@ -38,6 +38,7 @@ class Learning:
             days |= set(
                 model.objects.filter(learner=self.learner, **{f"{field}__gte": since})
                 .annotate(day=TruncDate(field))
+                .order_by()  # else Commit's default ordering joins DISTINCT: every row
                 .values_list("day", flat=True)
                 .distinct()
             )

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from lessons.cache import lesson_with_content
 from lessons.models import Lesson, Question, QuestionKind
 
 from . import scoring
@@ -178,29 +179,42 @@ def hint_reveal(*, learner: Learner, attempt: Attempt, question: Question) -> Hi
 
 
 def progress_refresh(*, learner: Learner, lesson: Lesson) -> LessonProgress:
-    """Recompute the learner's summary for the lesson from their commits."""
-    prediction_steps = list(
-        lesson.steps.exclude(prediction_prompt="")
-        .order_by("order", "pk")
-        .values_list("pk", "order")
-    )
-    myths = list(lesson.myths.order_by("order", "pk").values_list("pk", "order"))
-    practice_total = lesson.questions.filter(kind=QuestionKind.PRACTICE).count()
+    """Recompute the learner's summary for the lesson from their commits.
 
-    commits = Commit.objects.filter(learner=learner, lesson=lesson)
-    done_steps = set(commits.filter(kind=ItemKind.STEP).values_list("step_id", flat=True))
-    myth_rows = dict(commits.filter(kind=ItemKind.MYTH).values_list("myth_id", "correct"))
-    practice_done = (
-        commits.filter(kind=ItemKind.QUESTION, attempt__kind=QuestionKind.PRACTICE)
-        .values("question_id")
-        .distinct()
-        .count()
+    Four queries whatever the learner did: the lesson's content comes from its cache, the
+    commits and the attempts are each read once and counted here.
+    """
+    content = lesson_with_content(lesson)
+    prediction_steps = [(s.pk, s.order) for s in content.steps.all() if s.prediction_prompt]
+    myths = [(m.pk, m.order) for m in content.myths.all()]
+    practice_total = len(content.practice_questions)
+
+    rows = Commit.objects.filter(learner=learner, lesson=lesson).values_list(
+        "kind", "step_id", "myth_id", "question_id", "correct", "created_at", "attempt__kind"
     )
-    attempts = Attempt.objects.filter(
-        learner=learner, lesson=lesson, kind=QuestionKind.PRACTICE
-    ).annotate(right=Count("commits", filter=Q(commits__correct=True)))
-    latest = attempts.order_by("-number").first()
-    best = attempts.aggregate(best=Max("right"))["best"]
+    done_steps, myth_rows, practiced, first = set(), {}, set(), None
+    for kind, step_id, myth_id, question_id, correct, created_at, attempt_kind in rows:
+        if kind == ItemKind.STEP:
+            done_steps.add(step_id)
+        elif kind == ItemKind.MYTH:
+            myth_rows[myth_id] = correct
+        elif kind == ItemKind.QUESTION and attempt_kind == QuestionKind.PRACTICE:
+            practiced.add(question_id)
+        first = created_at if first is None else min(first, created_at)
+    practice_done = len(practiced)
+    attempts = list(
+        Attempt.objects.filter(learner=learner, lesson=lesson).annotate(
+            right=Count("commits", filter=Q(commits__correct=True))
+        )
+    )
+    practice = [a for a in attempts if a.kind == QuestionKind.PRACTICE]
+    latest = max(practice, key=lambda a: a.number, default=None)
+    best = max((a.right for a in practice), default=None)
+    tests = sorted(
+        (a for a in attempts if a.kind == QuestionKind.TEST and a.finished_at is not None),
+        key=lambda a: a.finished_at,
+        reverse=True,
+    )
 
     checkpoints = scoring.Checkpoints(
         predictions_done=len(done_steps),
@@ -210,12 +224,6 @@ def progress_refresh(*, learner: Learner, lesson: Lesson) -> LessonProgress:
         practice_done=practice_done,
         practice_total=practice_total,
     )
-    tests = list(
-        Attempt.objects.filter(
-            learner=learner, lesson=lesson, kind=QuestionKind.TEST, finished_at__isnull=False
-        ).order_by("-finished_at")
-    )
-    first = commits.order_by("created_at").values_list("created_at", flat=True).first()
     percent = scoring.percent_complete(checkpoints, started=first is not None)
 
     progress, _ = LessonProgress.objects.get_or_create(learner=learner, lesson=lesson)

@@ -48,6 +48,8 @@ def catalog(request):
     remembered = request.session.get(MODE_SESSION_KEY, {})
     for lesson in lessons:
         lesson.progress = progress.get(lesson.pk)
+        if lesson.progress is not None:
+            lesson.progress.lesson = lesson  # trainer/_progress.html reads its title
         last = remembered.get(str(lesson.pk)) or (lesson.progress and lesson.progress.last_mode)
         lesson.resume_url = mode_url(lesson, last) if last in BY_SLUG else None
         lesson.resume_mode = BY_SLUG.get(last)

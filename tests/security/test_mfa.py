@@ -178,7 +178,7 @@ def test_wrong_codes_make_the_next_attempt_wait(client, settings):
 
 
 def test_learner_who_opted_in_must_give_a_code_after_the_password(client):
-    """Anonymous progress still carries into the account at the password step."""
+    """Anonymous progress carries into the account once the second factor is given."""
     lesson = full_lesson()
     step = lesson.steps.exclude(prediction_prompt="").get()
     client.post(
@@ -193,13 +193,14 @@ def test_learner_who_opted_in_must_give_a_code_after_the_password(client):
     assert blocked.status_code == 302
     assert blocked["Location"] == reverse("security:verify") + "?next=%2Fme%2F"
     assert client.get(lesson.get_absolute_url()).status_code == 302
-    assert Commit.objects.get().learner.user == user
+    assert Commit.objects.get().learner.user is None
 
     page = client.get(blocked["Location"])
     assert b'name="next" value="/me/"' in page.content
     response = verify(client, totp_code(device.key, 1), next="/me/")
     assert response["Location"] == "/me/"
     assert client.get("/me/").status_code == 200
+    assert Commit.objects.get().learner.user == user
 
 
 def test_learner_without_a_device_logs_in_with_the_password_alone(client):

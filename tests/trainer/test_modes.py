@@ -45,9 +45,7 @@ def test_picker_lists_the_ten_modes_with_minutes_and_links(client, lesson):
         assert item["url"] in html
         assert item["mode"].description in unescape(html)
         assert item["minutes"] >= 1
-    assert (
-        f'<a href="{lesson.get_absolute_url()}" aria-current="page">Deep Dive</a>' in html
-    )
+    assert f'<a href="{lesson.get_absolute_url()}" aria-current="page">Deep Dive</a>' in html
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,209 @@
+"""Lesson content, fetched from the database once per edit rather than once per page.
+
+A lesson's content (its sections, steps, myths, questions, choices...) changes only when
+an instructor edits it, yet showing it costs a dozen queries and most of a page's time.
+Here it is cached under the lesson's id and a *version*: ``Lesson.updated_at``, which
+every save or delete of the lesson or of any of its parts moves forward, in the same
+transaction (the receivers below). A page reads the version with the lesson's own row,
+which it fetches anyway to check visibility and answer 404, so:
+
+- an entry is never stale: an edit makes a new key, and old entries simply age out;
+- that holds across processes and machines without any shared cache, so each process
+  keeps the pickled content in a small in-memory LRU, in front of Django's cache (Redis
+  when several servers share one, so a fresh worker warms up from it), in front of the
+  database.
+
+Every call decodes its own copy (under a millisecond for the IAM lesson, against a dozen
+queries): pages annotate what they show, and a copy shared between requests could carry
+one learner's state into another's page.
+
+``QuerySet.update()`` and raw SQL send no signals: code that edits content that way calls
+``content_changed(lesson_id)`` itself.
+
+Nothing here knows about learners: the cache holds content only.
+"""
+
+import hashlib
+import pickle
+import threading
+from collections import OrderedDict
+from functools import cache
+
+import django
+from django.apps import apps
+from django.core.cache import caches
+from django.db import models
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.utils import timezone
+
+from .models import Lesson
+
+LOCAL_SIZE = 64  # lessons kept per process, pickled: the IAM lesson takes about 40 KB
+TIMEOUT = 7 * 24 * 3600  # an old version ages out of the shared cache within a week
+
+_local: OrderedDict[str, bytes] = OrderedDict()
+_lock = threading.Lock()
+
+
+def lesson_with_content(lesson: Lesson) -> Lesson:
+    """A private copy of ``lesson`` with everything its pages show prefetched
+    (``Lesson.objects.with_content()``). ``lesson`` is the row just read: its
+    ``updated_at`` is the version."""
+    key = _key(lesson.pk, lesson.updated_at)
+    with _lock:
+        data = _local.get(key)
+        if data is not None:
+            _local.move_to_end(key)
+    if data is None:
+        data = caches["default"].get(key)
+        if data is None:
+            found = Lesson.objects.with_content().get(pk=lesson.pk)
+            data = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
+            # Stored under the version it was read at: content read after a concurrent
+            # edit is newer, never older, than its key says.
+            key = _key(found.pk, found.updated_at)
+            caches["default"].set(key, data, TIMEOUT)
+        with _lock:
+            _local[key] = data
+            _local.move_to_end(key)
+            while len(_local) > LOCAL_SIZE:
+                _local.popitem(last=False)
+    return pickle.loads(data)  # noqa: S301 - written by this module, never by a client
+
+
+def content_changed(*lesson_ids: int) -> None:
+    """Move the version of these lessons forward: their cached content is not used again."""
+    ids = {pk for pk in lesson_ids if pk is not None}
+    if ids:
+        Lesson.objects.filter(pk__in=ids).update(updated_at=timezone.now())
+
+
+def clear_local() -> None:
+    """Forget this process's cached lessons (tests; the shared cache is left alone)."""
+    with _lock:
+        _local.clear()
+
+
+def _key(pk: int, version) -> str:
+    return f"lesson-content:{_schema()}:{pk}:{version.isoformat()}"
+
+
+@cache
+def _schema() -> str:
+    """A short hash of the content models' fields: a deploy that changes them uses new
+    keys instead of unpickling instances of the old shape."""
+    shape = [django.get_version()]
+    for model in sorted(content_models(), key=lambda m: m._meta.label):
+        shape.append(model._meta.label)
+        shape.extend(sorted(f.name for f in model._meta.get_fields()))
+    return hashlib.sha256("|".join(shape).encode()).hexdigest()[:10]
+
+
+# Invalidation ---------------------------------------------------------------------------
+
+
+def content_models() -> list[type[models.Model]]:
+    """Lesson and every model of this app that belongs to a lesson (not the history)."""
+    return [
+        model
+        for model in apps.get_app_config("lessons").get_models()
+        if not hasattr(model, "instance_type")
+        and (model is Lesson or lesson_path(model) is not None)
+    ]
+
+
+def lesson_path(model) -> str | None:
+    """The lookup from ``model`` to its lesson's id (``"step__lesson_id"``), if any."""
+    path, seen = [], set()
+    while model is not Lesson and model not in seen:
+        seen.add(model)
+        parent = next(
+            (
+                f
+                for f in model._meta.get_fields()
+                if isinstance(f, models.ForeignKey)
+                and f.remote_field.on_delete is models.CASCADE
+                and f.related_model._meta.app_label == "lessons"
+            ),
+            None,
+        )
+        if parent is None:
+            return None
+        path.append(parent.name)
+        model = parent.related_model
+    if model is not Lesson:
+        return None
+    return "__".join([*path[:-1], f"{path[-1]}_id"]) if path else None
+
+
+def _lessons_of(instance) -> list[int]:
+    if isinstance(instance, Lesson):
+        return [instance.pk]
+    path = lesson_path(type(instance))
+    parent_field, _, rest = path.partition("__")
+    if not rest:
+        return [getattr(instance, path)]
+    # The parent may already be gone in a cascade; then its own signal moved the version.
+    parent = type(instance)._meta.get_field(parent_field)
+    parent_id = getattr(instance, parent.attname)
+    return list(parent.related_model.objects.filter(pk=parent_id).values_list(rest, flat=True))
+
+
+def _linking(lesson_id: int) -> list[int]:
+    """Lessons whose pages name this one (as a prerequisite or what comes next)."""
+    return list(
+        Lesson.objects.filter(
+            models.Q(prerequisites=lesson_id) | models.Q(next_lessons=lesson_id)
+        ).values_list("pk", flat=True)
+    )
+
+
+def _saved(sender, instance, update_fields=None, **kwargs):
+    if isinstance(instance, Lesson):
+        # save() moved updated_at itself, unless update_fields left it out.
+        own = [instance.pk] if update_fields and "updated_at" not in update_fields else []
+        content_changed(*own, *_linking(instance.pk))
+    else:
+        content_changed(*_lessons_of(instance))
+
+
+def _deleting_lesson(sender, instance, **kwargs):
+    content_changed(*_linking(instance.pk))
+
+
+def _deleted(sender, instance, **kwargs):
+    content_changed(*_lessons_of(instance))
+
+
+def _links_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    if action not in {"post_add", "post_remove", "pre_clear"}:
+        return
+    affected = list(_lessons_of(instance))
+    if reverse and pk_set:
+        affected.extend(pk_set)
+    elif reverse and action == "pre_clear":
+        # The pages that listed ``instance`` through this relation.
+        field = next(f for f in model._meta.many_to_many if f.remote_field.through is sender)
+        affected.extend(
+            sender.objects.filter(**{field.m2m_reverse_field_name(): instance.pk}).values_list(
+                field.m2m_field_name(), flat=True
+            )
+        )
+    content_changed(*affected)
+
+
+def connect() -> None:
+    """Connect the receivers (``LessonsConfig.ready``)."""
+    for model in content_models():
+        uid = f"lessons.cache.{model._meta.label_lower}"
+        post_save.connect(_saved, sender=model, dispatch_uid=f"{uid}.saved")
+        if model is Lesson:
+            pre_delete.connect(_deleting_lesson, sender=model, dispatch_uid=f"{uid}.deleting")
+        else:
+            post_delete.connect(_deleted, sender=model, dispatch_uid=f"{uid}.deleted")
+        for field in model._meta.local_many_to_many:
+            m2m_changed.connect(
+                _links_changed,
+                sender=field.remote_field.through,
+                dispatch_uid=f"{uid}.{field.name}.links",
+            )

@@ -1,0 +1,106 @@
+"""What a learner downloads: the lesson page with its CSS and JS, and reveal fragments."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse
+from django.templatetags.static import static
+from django.test import RequestFactory, override_settings
+from whitenoise.middleware import WhiteNoiseMiddleware
+
+from tests.perf.conftest import HTMX, MANIFEST_STORAGE, commit_url, expected_option
+
+pytestmark = pytest.mark.django_db
+
+PAGE_BUDGET = 150 * 1024
+FRAGMENT_BUDGET = 8 * 1024
+
+
+class Assets(HTMLParser):
+    """The stylesheets and scripts a page makes the browser fetch."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script" and attrs.get("src"):
+            self.urls.append(attrs["src"])
+        elif tag == "link" and "stylesheet" in (attrs.get("rel") or "") and attrs.get("href"):
+            self.urls.append(attrs["href"])
+
+
+def asset_size(url, static_url):
+    assert url.startswith(static_url), f"{url} is not one of our static files"
+    path = finders.find(url.removeprefix(static_url).split("?")[0])
+    assert path, f"{url} is referenced but not found in the static files"
+    with open(path, "rb") as asset:
+        return len(asset.read())
+
+
+def test_lesson_page_weighs_under_150_kb_with_its_css_and_js(client, iam, settings):
+    response = client.get(iam.get_absolute_url())
+    assert response.status_code == 200
+    parser = Assets()
+    parser.feed(response.content.decode())
+    assert any(u.endswith(".css") for u in parser.urls)
+    assert any(u.endswith(".js") for u in parser.urls)
+    assets = sum(asset_size(url, settings.STATIC_URL) for url in set(parser.urls))
+    total = len(response.content) + assets
+    assert total < PAGE_BUDGET, f"{len(response.content)} B page + {assets} B of CSS and JS"
+
+
+def test_lesson_page_weight_stays_under_budget_for_a_learner_who_committed(client, iam):
+    for step in iam.steps.exclude(prediction_prompt=""):
+        client.post(commit_url(iam, "step", step.pk), {"answer": expected_option(step)})
+    for myth in iam.myths.all():
+        client.post(commit_url(iam, "myth", myth.pk), {"answer": "yes"})
+    response = client.get(iam.get_absolute_url())
+    assert len(response.content) < PAGE_BUDGET - 70 * 1024  # leaves room for CSS and JS
+
+
+def test_step_reveal_fragment_is_a_few_kilobytes(client, iam):
+    for step in iam.steps.exclude(prediction_prompt=""):
+        response = client.post(
+            commit_url(iam, "step", step.pk), {"answer": expected_option(step)}, **HTMX
+        )
+        assert response.status_code == 200
+        assert "<html" not in response.content.decode()
+        assert len(response.content) < FRAGMENT_BUDGET, (step.order, len(response.content))
+
+
+def test_myth_reveal_fragment_is_a_few_kilobytes(client, iam):
+    for myth in iam.myths.all():
+        response = client.post(commit_url(iam, "myth", myth.pk), {"answer": "no"}, **HTMX)
+        assert response.status_code == 200
+        assert len(response.content) < FRAGMENT_BUDGET, (myth.order, len(response.content))
+
+
+def test_practice_reveal_fragment_stays_small(client, iam):
+    """It carries the worked solution, so it may be larger than a step's, but not a page."""
+    for question in iam.questions.filter(kind="practice"):
+        choice = question.choices.get(is_correct=True)
+        response = client.post(
+            commit_url(iam, "question", question.pk), {"answer": str(choice.pk)}, **HTMX
+        )
+        assert response.status_code == 200
+        assert len(response.content) < 2 * FRAGMENT_BUDGET, (question.order, len(response.content))
+
+
+def test_static_files_with_hashed_names_are_cached_as_immutable(collected_static):
+    """In production the manifest storage writes hashed names and WhiteNoise serves them
+    with a ten-year max-age: a deploy changes the names, never a cached file's bytes."""
+    with override_settings(STATIC_ROOT=collected_static, STORAGES=MANIFEST_STORAGE):
+        url = static("css/site.css")
+        whitenoise = WhiteNoiseMiddleware(lambda request: HttpResponse(status=404))
+    assert re.search(r"/site\.[0-9a-f]{12}\.css$", url), url
+    response = whitenoise(RequestFactory().get(url))
+    assert response.status_code == 200
+    cache_control = response.headers["Cache-Control"]
+    assert "immutable" in cache_control
+    assert int(re.search(r"max-age=(\d+)", cache_control)[1]) >= 365 * 24 * 3600
+    compressed = whitenoise(RequestFactory().get(url, HTTP_ACCEPT_ENCODING="gzip"))
+    assert compressed.headers.get("Content-Encoding") in {"gzip", "br"}
