@@ -127,6 +127,8 @@ def test_full_test_gives_score_verdict_review_and_links(client, lesson):
     assert (progress.test_latest_verdict, progress.test_best_verdict) == ("strong", "strong")
     catalog = page_text(client.get(reverse("catalog")))
     assert "Pattern test: latest Strong, best Strong" in catalog
+    mine = page_text(client.get(reverse("my-learning")))
+    assert f"latest Strong ({10 - easy} / 10), best Strong" in mine
 
 
 def test_leave_and_resume_continues_with_the_next_question(client, lesson):
