@@ -71,6 +71,32 @@ def lesson_with_content(lesson: Lesson) -> Lesson:
     return pickle.loads(data)  # noqa: S301 - written by this module, never by a client
 
 
+_outlines: OrderedDict[str, dict] = OrderedDict()
+
+
+def lesson_outline(lesson: Lesson) -> dict:
+    """What progress is counted against, per lesson version: the steps with a prediction
+    and the myths as ``(id, order)`` pairs in page order, and the number of practice
+    questions. Small and immutable, so it is kept as is, without a copy per call."""
+    key = _key(lesson.pk, lesson.updated_at)
+    with _lock:
+        outline = _outlines.get(key)
+    if outline is None:
+        content = lesson_with_content(lesson)
+        outline = {
+            "prediction_steps": tuple(
+                (s.pk, s.order) for s in content.steps.all() if s.prediction_prompt
+            ),
+            "myths": tuple((m.pk, m.order) for m in content.myths.all()),
+            "practice_total": len(content.practice_questions),
+        }
+        with _lock:
+            _outlines[key] = outline
+            while len(_outlines) > LOCAL_SIZE:
+                _outlines.popitem(last=False)
+    return outline
+
+
 def content_changed(*lesson_ids: int) -> None:
     """Move the version of these lessons forward: their cached content is not used again."""
     ids = {pk for pk in lesson_ids if pk is not None}
@@ -82,6 +108,7 @@ def clear_local() -> None:
     """Forget this process's cached lessons (tests; the shared cache is left alone)."""
     with _lock:
         _local.clear()
+        _outlines.clear()
 
 
 def _key(pk: int, version) -> str:

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from lessons.cache import lesson_with_content
+from lessons.cache import lesson_outline
 from lessons.models import Lesson, Question, QuestionKind
 
 from . import scoring
@@ -184,10 +184,10 @@ def progress_refresh(*, learner: Learner, lesson: Lesson) -> LessonProgress:
     Four queries whatever the learner did: the lesson's content comes from its cache, the
     commits and the attempts are each read once and counted here.
     """
-    content = lesson_with_content(lesson)
-    prediction_steps = [(s.pk, s.order) for s in content.steps.all() if s.prediction_prompt]
-    myths = [(m.pk, m.order) for m in content.myths.all()]
-    practice_total = len(content.practice_questions)
+    outline = lesson_outline(lesson)
+    prediction_steps = outline["prediction_steps"]
+    myths = outline["myths"]
+    practice_total = outline["practice_total"]
 
     rows = Commit.objects.filter(learner=learner, lesson=lesson).values_list(
         "kind", "step_id", "myth_id", "question_id", "correct", "created_at", "attempt__kind"

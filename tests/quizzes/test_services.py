@@ -230,3 +230,17 @@ def test_learner_merge_closes_a_second_open_attempt(lesson):
     theirs.refresh_from_db()
     assert theirs.is_finished
     assert Attempt.objects.filter(learner=account, finished_at=None).count() == 1
+
+
+def test_progress_totals_follow_edits_to_the_lesson(lesson, learner):
+    """The cached outline progress counts against moves on when the lesson changes."""
+    no_myth = lesson.myths.order_by("order").first()
+    commit_record(learner=learner, kind="myth", item=no_myth, answer="no")
+    assert learner.progress.get(lesson=lesson).myths_total == 2
+    lesson.myths.create(
+        order=3, question="New?", belief="b", reality="r", why_it_matters="w", true_answer=False
+    )
+    lesson.refresh_from_db()
+    progress = progress_refresh(learner=learner, lesson=lesson)
+    assert progress.myths_total == 3
+    assert progress.resume_anchor == "step-1"
