@@ -7,36 +7,18 @@ connection: on PostgreSQL (CI's second pass) and on SQLite's file database alike
 import threading
 
 import pytest
-from django.db import connection
 
 from quizzes.models import Attempt, Commit, LessonProgress
 from quizzes.services import attempt_open, attempt_restart, commit_record
 from tests.factories import LearnerFactory, full_lesson
+from tests.helpers import run_in_parallel
 
 pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 6
 
 
-def run_in_parallel(action):
-    barrier = threading.Barrier(THREADS)
-    results, errors = [], []
-
-    def worker():
-        try:
-            barrier.wait(timeout=10)
-            results.append(action())
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not errors, errors
-    return results
+def parallel(action):
+    return run_in_parallel(action, THREADS)
 
 
 def test_parallel_commits_to_one_item_store_one_record():
@@ -50,7 +32,7 @@ def test_parallel_commits_to_one_item_store_one_record():
         answer = options[next(counter) % len(options)]
         return commit_record(learner=learner, kind="step", item=step, answer=answer)
 
-    results = run_in_parallel(commit)
+    results = parallel(commit)
     assert sum(created for _, created in results) == 1
     assert len({c.pk for c, _ in results}) == 1
     assert Commit.objects.count() == 1
@@ -61,9 +43,7 @@ def test_parallel_commits_to_one_item_store_one_record():
 def test_parallel_attempt_starts_open_one_attempt():
     lesson = full_lesson(practice=2)
     learner = LearnerFactory()
-    results = run_in_parallel(
-        lambda: attempt_open(learner=learner, lesson=lesson, kind="practice").pk
-    )
+    results = parallel(lambda: attempt_open(learner=learner, lesson=lesson, kind="practice").pk)
     assert len(set(results)) == 1
     assert Attempt.objects.count() == 1
 
@@ -83,7 +63,7 @@ def test_parallel_commits_to_different_questions_all_count():
             learner=learner, kind="question", item=question, answer=str(right.pk), attempt=attempt
         )
 
-    run_in_parallel(commit)
+    parallel(commit)
     attempt.refresh_from_db()
     assert attempt.is_finished
     assert attempt.score == THREADS
@@ -95,7 +75,7 @@ def test_parallel_retries_leave_one_open_attempt():
     lesson = full_lesson(practice=1)
     learner = LearnerFactory()
     attempt_open(learner=learner, lesson=lesson, kind="practice")
-    run_in_parallel(lambda: attempt_restart(learner=learner, lesson=lesson, kind="practice").pk)
+    parallel(lambda: attempt_restart(learner=learner, lesson=lesson, kind="practice").pk)
     assert Attempt.objects.filter(finished_at=None).count() == 1
     numbers = list(Attempt.objects.order_by("number").values_list("number", flat=True))
     assert numbers == list(range(1, len(numbers) + 1))
@@ -107,7 +87,7 @@ def test_parallel_finish_records_one_result():
     lesson = full_lesson(practice=0, test=3)
     learner = LearnerFactory()
     attempt = attempt_open(learner=learner, lesson=lesson, kind="test")
-    stamps = run_in_parallel(
+    stamps = parallel(
         lambda: (
             attempt_finish(learner=learner, attempt=Attempt.objects.get(pk=attempt.pk)).finished_at
         )

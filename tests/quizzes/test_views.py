@@ -1,24 +1,13 @@
-from html import unescape
-
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils.html import strip_tags
 
-from lessons.markdown import render
 from quizzes.models import Attempt, Commit, HintRequest, Learner
 from tests.factories import LessonFactory, full_lesson
+from tests.helpers import page_text, text
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def text(markdown_source):
-    return " ".join(unescape(strip_tags(render(markdown_source))).split())
-
-
-def page_text(response):
-    return " ".join(unescape(strip_tags(response.content.decode())).split())
 
 
 def commit_url(lesson, kind, pk):

@@ -4,7 +4,6 @@ import csv
 import io
 import re
 from datetime import UTC, datetime, timedelta
-from html import unescape
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -12,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
 
 from quizzes.models import LessonProgress
 from tests.factories import (
@@ -22,15 +20,12 @@ from tests.factories import (
     UserFactory,
     full_lesson,
 )
+from tests.helpers import page_text
 from trainer.teams.models import Assignment, Membership, Team
 
 from .conftest import complete, progress_for
 
 pytestmark = pytest.mark.django_db
-
-
-def page_text(response):
-    return " ".join(unescape(strip_tags(response.content.decode())).split())
 
 
 def url(name, team, *args):

@@ -5,8 +5,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils.html import strip_tags
 
-from lessons.markdown import render
 from tests.factories import LessonFactory, QuestionFactory, StepFactory, UserFactory, full_lesson
+from tests.helpers import text
 
 
 def test_catalog_lists_published_lessons_only(client, db):
@@ -53,11 +53,6 @@ def test_lesson_page_keeps_diagrams_preformatted(client, iam):
     assert first_line in html
 
 
-def text_of(markdown_source):
-    """What a reader sees of a Markdown source: its text, without markup."""
-    return " ".join(unescape(strip_tags(render(markdown_source))).split())
-
-
 def test_lesson_page_hides_what_reveals_hide(client, iam):
     """Nothing a reveal hides is in the page: step rests, realities, keys, solutions."""
     page = " ".join(
@@ -65,19 +60,19 @@ def test_lesson_page_hides_what_reveals_hide(client, iam):
     )
     for step in iam.steps.filter(prediction_prompt__gt=""):
         for hidden in (step.body, step.result, step.insight):
-            assert text_of(hidden)[:60] not in page
+            assert text(hidden)[:60] not in page
     for step in iam.steps.filter(prediction_prompt=""):
-        assert text_of(step.body)[:60] in page
+        assert text(step.body)[:60] in page
     for myth in iam.myths.all():
-        assert text_of(myth.reality)[:60] not in page
-        assert text_of(myth.why_it_matters)[:60] not in page
+        assert text(myth.reality)[:60] not in page
+        assert text(myth.why_it_matters)[:60] not in page
     for question in iam.questions.all():
         for hidden in (question.hint, question.final_answer, question.quick_check):
-            assert text_of(hidden)[:60] not in page
+            assert text(hidden)[:60] not in page
         for solution in question.solution.all():
-            assert text_of(solution.text)[:60] not in page
+            assert text(solution.text)[:60] not in page
     for question in iam.questions.filter(kind="test"):
-        assert text_of(question.stem)[:60] not in page
+        assert text(question.stem)[:60] not in page
 
 
 def test_lesson_page_marks_no_choice_as_correct(client, db):

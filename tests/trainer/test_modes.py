@@ -4,28 +4,19 @@ from html import unescape
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
 
 from lessons.cards import cards_for
-from lessons.markdown import render
 from lessons.models import Lesson
 from lessons.modes import MODES, mode_minutes
 from quizzes import scoring
 from quizzes.flashcards import card_review
 from quizzes.models import CardSchedule, Commit, LessonProgress, StepRead
 from tests.factories import LearnerFactory, LessonFactory, StepFactory, TakeawayFactory, full_lesson
+from tests.helpers import page_text, text
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 STATIC_MODES = ["overview", "mental-model", "expert"]
-
-
-def text(markdown_source):
-    return " ".join(unescape(strip_tags(render(markdown_source))).split())
-
-
-def page_text(response):
-    return " ".join(unescape(strip_tags(response.content.decode())).split())
 
 
 def mode(lesson, slug):
