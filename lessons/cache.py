@@ -76,7 +76,7 @@ _outlines: OrderedDict[str, dict] = OrderedDict()
 
 def lesson_outline(lesson: Lesson) -> dict:
     """What progress is counted against, per lesson version: the steps with a prediction
-    and the myths as ``(id, order)`` pairs in page order, and the number of practice
+    and the myths as ``(id, order)`` pairs in page order, and the ids of the practice
     questions. Small and immutable, so it is kept as is, without a copy per call."""
     key = _key(lesson.pk, lesson.updated_at)
     with _lock:
@@ -88,13 +88,46 @@ def lesson_outline(lesson: Lesson) -> dict:
                 (s.pk, s.order) for s in content.steps.all() if s.prediction_prompt
             ),
             "myths": tuple((m.pk, m.order) for m in content.myths.all()),
-            "practice_total": len(content.practice_questions),
+            "practice_questions": frozenset(q.pk for q in content.practice_questions),
         }
         with _lock:
             _outlines[key] = outline
             while len(_outlines) > LOCAL_SIZE:
                 _outlines.popitem(last=False)
     return outline
+
+
+_parts: OrderedDict[str, dict] = OrderedDict()
+
+
+def lesson_part(lesson: Lesson, name: str, pk: int):
+    """A private copy of one part of the lesson's content, or None if it has no such part.
+
+    ``name`` is the attribute of the content that lists it ("steps", "myths", "pitfalls",
+    "practice_questions"); the part comes with what it contains prefetched (a step's
+    options, a question's choices and solution) and with ``lesson`` as its lesson. Each
+    part is pickled on its own, per lesson version, so a request that needs one item (a
+    commit) decodes a few hundred bytes instead of the whole lesson.
+    """
+    key = f"{_key(lesson.pk, lesson.updated_at)}:{name}"
+    with _lock:
+        parts = _parts.get(key)
+    if parts is None:
+        parts = {}
+        listed = getattr(lesson_with_content(lesson), name)
+        for part in listed.all() if hasattr(listed, "all") else listed:
+            part._state.fields_cache.pop("lesson", None)  # the whole lesson, many times over
+            parts[part.pk] = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
+        with _lock:
+            _parts[key] = parts
+            while len(_parts) > 4 * LOCAL_SIZE:
+                _parts.popitem(last=False)
+    data = parts.get(pk)
+    if data is None:
+        return None
+    part = pickle.loads(data)  # noqa: S301 - written by this module, never by a client
+    part.lesson = lesson
+    return part
 
 
 def content_changed(*lesson_ids: int) -> None:
@@ -109,6 +142,7 @@ def clear_local() -> None:
     with _lock:
         _local.clear()
         _outlines.clear()
+        _parts.clear()
 
 
 def _key(pk: int, version) -> str:

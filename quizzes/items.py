@@ -1,13 +1,14 @@
 """The items a learner can commit to, seen through one interface.
 
-Each kind says which of its rows belong to a lesson, what the options are and which
-option is right. Everything else about a commit (recording it once, refusing a second,
-revealing, progress) is the same for every kind and lives in ``quizzes.services``.
+Each kind says where its items are in a lesson's cached content, what the options are
+and which option is right. Everything else about a commit (recording it once, refusing a
+second, revealing, progress) is the same for every kind and lives in ``quizzes.services``.
 """
 
 from dataclasses import dataclass
 
-from lessons.models import Lesson, Myth, Pitfall, Question, Step
+from lessons.cache import lesson_part
+from lessons.models import Lesson
 
 from .models import ItemKind
 
@@ -20,10 +21,12 @@ class Option:
 
 class ItemType:
     kind: str
-    model: type
 
-    def queryset(self, lesson: Lesson):
-        return self.model.objects.filter(lesson=lesson)
+    part: str  # where the lesson's content lists the items of this kind
+
+    def find(self, lesson: Lesson, pk: int):
+        """The lesson's item ``pk`` of this kind, from its cached content, or None."""
+        return lesson_part(lesson, self.part, pk)
 
     def options(self, item) -> list[Option]:
         raise NotImplementedError
@@ -34,10 +37,11 @@ class ItemType:
 
 class StepPrediction(ItemType):
     kind = ItemKind.STEP
-    model = Step
+    part = "steps"
 
-    def queryset(self, lesson):
-        return super().queryset(lesson).exclude(prediction_prompt="")
+    def find(self, lesson, pk):
+        step = super().find(lesson, pk)
+        return step if step is not None and step.prediction_prompt else None
 
     def options(self, item):
         return [Option(str(o.pk), o.text) for o in item.options.all()]
@@ -48,7 +52,7 @@ class StepPrediction(ItemType):
 
 class MythAnswer(ItemType):
     kind = ItemKind.MYTH
-    model = Myth
+    part = "myths"
 
     def options(self, item):
         return [Option("yes", "Yes"), Option("no", "No")]
@@ -59,7 +63,7 @@ class MythAnswer(ItemType):
 
 class QuestionChoice(ItemType):
     kind = ItemKind.QUESTION
-    model = Question
+    part = "practice_questions"
 
     def options(self, item):
         return [Option(str(c.pk), c.text) for c in item.choices.all()]
@@ -72,7 +76,7 @@ class PitfallPick(ItemType):
     """The learner picks which of two approaches is the wrong one."""
 
     kind = ItemKind.PITFALL
-    model = Pitfall
+    part = "pitfalls"
 
     def options(self, item):
         return [Option("wrong", item.wrong), Option("correct", item.correct)]

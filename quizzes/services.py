@@ -1,9 +1,12 @@
 """Every write a learner causes goes through here: atomic, validated, safe to repeat."""
 
 import random
+from datetime import datetime
+from typing import NamedTuple
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Max, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from lessons.cache import lesson_outline
@@ -32,16 +35,47 @@ class CommitRefused(Exception):
         self.status = status
 
 
+# Plain SQL: the lock is taken by every write, and the ORM would compile it every time.
+LOCK_SQL = f"SELECT 1 FROM {Learner._meta.db_table} WHERE id = %s FOR UPDATE"  # noqa: S608
+
+
 def _lock(learner: Learner) -> None:
-    # One learner's writes run one after another: two tabs or a double click cannot
-    # interleave their progress updates. (SQLite's immediate transactions already do.)
-    Learner.objects.select_for_update().filter(pk=learner.pk).exists()
+    """One learner's writes run one after another: two tabs or a double click cannot
+    interleave their progress updates. SQLite's immediate transactions already do."""
+    if connection.features.has_select_for_update:
+        with connection.cursor() as cursor:
+            cursor.execute(LOCK_SQL, [learner.pk])
+
+
+class CommitRow(NamedTuple):
+    """What progress needs to know of one commit, read in one query."""
+
+    pk: int
+    kind: str
+    step_id: int | None
+    myth_id: int | None
+    pitfall_id: int | None
+    question_id: int | None
+    attempt_id: int | None
+    correct: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, commit: Commit) -> "CommitRow":
+        return cls(*(getattr(commit, field) for field in cls._fields))
+
+
+def _commit_rows(learner: Learner, lesson_id: int) -> list[CommitRow]:
+    rows = Commit.objects.filter(learner=learner, lesson_id=lesson_id)
+    return [CommitRow(*row) for row in rows.values_list(*CommitRow._fields)]
 
 
 def commit_record(*, learner: Learner, kind: str, item, answer: str, attempt=None):
     """Record the learner's first answer to ``item``; return ``(commit, created)``.
 
-    A second commit to the same item records nothing and returns the first one.
+    A second commit to the same item records nothing and returns the first one. Under
+    the learner's lock, one read of their commits on the lesson says whether the item is
+    answered and, with the new commit, what their progress is.
     """
     item_type = ITEM_TYPES[kind]
     if answer not in {option.key for option in item_type.options(item)}:
@@ -52,34 +86,47 @@ def commit_record(*, learner: Learner, kind: str, item, answer: str, attempt=Non
         if item.pk not in attempt.question_ids:
             raise CommitRefused("That question is not part of this attempt.")
 
-    item_filter = {kind: item, "attempt": attempt} if attempt else {kind: item}
-    with transaction.atomic():
-        _lock(learner)
-        existing = Commit.objects.filter(learner=learner, kind=kind, **item_filter).first()
-        if existing:
-            return existing, False
-        if attempt is not None:
-            attempt.refresh_from_db(fields=["finished_at"])
-            if attempt.is_finished:
-                raise CommitRefused("This attempt is already finished.", status=409)
-        label = next(o.label for o in item_type.options(item) if o.key == answer)
-        try:
-            with transaction.atomic():
-                commit = Commit.objects.create(
-                    learner=learner,
-                    lesson_id=item.lesson_id,
-                    attempt=attempt,
-                    kind=kind,
-                    answer=answer,
-                    answer_text=label,
-                    correct=item_type.is_correct(item, answer),
-                    **{kind: item},
-                )
-        except IntegrityError:
-            return Commit.objects.get(learner=learner, kind=kind, **item_filter), False
-        if attempt is not None and attempt.commits.count() >= len(attempt.question_ids):
-            _finish(attempt)
-        progress_refresh(learner=learner, lesson=item.lesson)
+    def same_item(row: CommitRow) -> bool:
+        return (
+            row.kind == kind
+            and getattr(row, f"{kind}_id") == item.pk
+            and (attempt is None or row.attempt_id == attempt.pk)
+        )
+
+    try:
+        with transaction.atomic():
+            _lock(learner)
+            rows = _commit_rows(learner, item.lesson_id)
+            existing = next((row for row in rows if same_item(row)), None)
+            if existing:
+                return Commit.objects.get(pk=existing.pk), False
+            if attempt is not None:
+                attempt.refresh_from_db(fields=["finished_at"])
+                if attempt.is_finished:
+                    raise CommitRefused("This attempt is already finished.", status=409)
+            label = next(o.label for o in item_type.options(item) if o.key == answer)
+            commit = Commit.objects.create(
+                learner=learner,
+                lesson_id=item.lesson_id,
+                attempt=attempt,
+                kind=kind,
+                answer=answer,
+                answer_text=label,
+                correct=item_type.is_correct(item, answer),
+                **{kind: item},
+            )
+            rows.append(CommitRow.of(commit))
+            if attempt is not None:
+                answered = sum(1 for row in rows if row.attempt_id == attempt.pk)
+                if answered >= len(attempt.question_ids):
+                    _finish(attempt)
+            progress_refresh(
+                learner=learner, lesson=item.lesson, rows=rows, attempts=attempt is not None
+            )
+    except IntegrityError:
+        # Only a writer that skipped the lock could have answered first; its answer stands.
+        filters = {kind: item, "attempt": attempt} if attempt else {kind: item}
+        return Commit.objects.get(learner=learner, kind=kind, **filters), False
     return commit, True
 
 
@@ -178,30 +225,72 @@ def hint_reveal(*, learner: Learner, attempt: Attempt, question: Question) -> Hi
     return hint
 
 
-def progress_refresh(*, learner: Learner, lesson: Lesson) -> LessonProgress:
-    """Recompute the learner's summary for the lesson from their commits.
+def progress_refresh(
+    *, learner: Learner, lesson: Lesson, rows: list[CommitRow] | None = None, attempts=True
+) -> None:
+    """Recompute the learner's summary for the lesson from their commits and attempts.
 
-    Four queries whatever the learner did: the lesson's content comes from its cache, the
-    commits and the attempts are each read once and counted here.
+    The caller holds the learner's lock. ``rows`` are their commits on the lesson when
+    already read; ``attempts=False`` says no attempt changed, so the attempts' figures are
+    left as they are. The lesson's content comes from its cache, so a commit outside an
+    attempt costs two queries here (its commits, one UPDATE) and any refresh at most four.
     """
-    outline = lesson_outline(lesson)
-    prediction_steps = outline["prediction_steps"]
-    myths = outline["myths"]
-    practice_total = outline["practice_total"]
-
-    rows = Commit.objects.filter(learner=learner, lesson=lesson).values_list(
-        "kind", "step_id", "myth_id", "question_id", "correct", "created_at", "attempt__kind"
+    if rows is None:
+        rows = _commit_rows(learner, lesson.pk)
+    figures = _commit_figures(lesson_outline(lesson), rows)
+    if attempts:
+        figures.update(_attempt_figures(learner, lesson))
+    now = timezone.now()
+    complete = figures["percent"] == 100
+    updated = LessonProgress.objects.filter(learner=learner, lesson=lesson).update(
+        **figures,
+        completed_at=Coalesce("completed_at", Value(now)) if complete else None,
+        updated_at=now,
     )
-    done_steps, myth_rows, practiced, first = set(), {}, set(), None
-    for kind, step_id, myth_id, question_id, correct, created_at, attempt_kind in rows:
-        if kind == ItemKind.STEP:
-            done_steps.add(step_id)
-        elif kind == ItemKind.MYTH:
-            myth_rows[myth_id] = correct
-        elif kind == ItemKind.QUESTION and attempt_kind == QuestionKind.PRACTICE:
-            practiced.add(question_id)
-        first = created_at if first is None else min(first, created_at)
-    practice_done = len(practiced)
+    if not updated:
+        if not attempts:
+            figures.update(_attempt_figures(learner, lesson))
+        LessonProgress.objects.create(
+            learner=learner, lesson=lesson, completed_at=now if complete else None, **figures
+        )
+
+
+def _commit_figures(outline: dict, rows: list[CommitRow]) -> dict:
+    """The progress figures that follow from the learner's commits on the lesson."""
+    prediction_steps, myths = outline["prediction_steps"], outline["myths"]
+    practice_questions = outline["practice_questions"]
+    done_steps = {row.step_id for row in rows if row.kind == ItemKind.STEP}
+    myth_rows = {row.myth_id: row.correct for row in rows if row.kind == ItemKind.MYTH}
+    practiced = {row.question_id for row in rows if row.question_id in practice_questions}
+    checkpoints = scoring.Checkpoints(
+        predictions_done=len(done_steps),
+        predictions_total=len(prediction_steps),
+        myths_done=len(myth_rows),
+        myths_total=len(myths),
+        practice_done=len(practiced),
+        practice_total=len(practice_questions),
+    )
+    started_at = min((row.created_at for row in rows), default=None)
+    return {
+        "predictions_done": checkpoints.predictions_done,
+        "predictions_total": checkpoints.predictions_total,
+        "myths_done": checkpoints.myths_done,
+        "myths_correct": sum(myth_rows.values()),
+        "myths_total": checkpoints.myths_total,
+        "practice_done": checkpoints.practice_done,
+        "practice_total": checkpoints.practice_total,
+        "percent": scoring.percent_complete(checkpoints, started=started_at is not None),
+        "resume_anchor": scoring.resume_anchor(
+            open_steps=[n for pk, n in prediction_steps if pk not in done_steps],
+            open_myths=[n for pk, n in myths if pk not in myth_rows],
+            practice_left=checkpoints.practice_done < checkpoints.practice_total,
+        ),
+        "started_at": started_at,
+    }
+
+
+def _attempt_figures(learner: Learner, lesson: Lesson) -> dict:
+    """The practice and pattern-test figures, from the learner's attempts at the lesson."""
     attempts = list(
         Attempt.objects.filter(learner=learner, lesson=lesson).annotate(
             right=Count("commits", filter=Q(commits__correct=True))
@@ -209,51 +298,20 @@ def progress_refresh(*, learner: Learner, lesson: Lesson) -> LessonProgress:
     )
     practice = [a for a in attempts if a.kind == QuestionKind.PRACTICE]
     latest = max(practice, key=lambda a: a.number, default=None)
-    best = max((a.right for a in practice), default=None)
     tests = sorted(
         (a for a in attempts if a.kind == QuestionKind.TEST and a.finished_at is not None),
         key=lambda a: a.finished_at,
         reverse=True,
     )
-
-    checkpoints = scoring.Checkpoints(
-        predictions_done=len(done_steps),
-        predictions_total=len(prediction_steps),
-        myths_done=len(myth_rows),
-        myths_total=len(myths),
-        practice_done=practice_done,
-        practice_total=practice_total,
-    )
-    percent = scoring.percent_complete(checkpoints, started=first is not None)
-
-    progress, _ = LessonProgress.objects.get_or_create(learner=learner, lesson=lesson)
-    progress.predictions_done = checkpoints.predictions_done
-    progress.predictions_total = checkpoints.predictions_total
-    progress.myths_done = checkpoints.myths_done
-    progress.myths_correct = sum(myth_rows.values())
-    progress.myths_total = checkpoints.myths_total
-    progress.practice_done = practice_done
-    progress.practice_total = practice_total
-    progress.practice_score = latest.right if latest else None
-    progress.practice_best = best
-    progress.percent = percent
-    progress.test_attempts = len(tests)
-    progress.test_latest_score = tests[0].score if tests else None
-    progress.test_latest_total = tests[0].total if tests else None
-    progress.test_latest_verdict = tests[0].verdict if tests else ""
-    progress.test_best_verdict = scoring.best_verdict([t.verdict for t in tests])
-    progress.resume_anchor = scoring.resume_anchor(
-        open_steps=[n for pk, n in prediction_steps if pk not in done_steps],
-        open_myths=[n for pk, n in myths if pk not in myth_rows],
-        practice_left=practice_done < practice_total,
-    )
-    progress.started_at = first
-    if percent == 100 and progress.completed_at is None:
-        progress.completed_at = timezone.now()
-    elif percent < 100:
-        progress.completed_at = None
-    progress.save()
-    return progress
+    return {
+        "practice_score": latest.right if latest else None,
+        "practice_best": max((a.right for a in practice), default=None),
+        "test_attempts": len(tests),
+        "test_latest_score": tests[0].score if tests else None,
+        "test_latest_total": tests[0].total if tests else None,
+        "test_latest_verdict": tests[0].verdict if tests else "",
+        "test_best_verdict": scoring.best_verdict([t.verdict for t in tests]),
+    }
 
 
 @transaction.atomic

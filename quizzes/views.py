@@ -3,6 +3,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
+from lessons.cache import lesson_with_content
 from lessons.models import Lesson, Question, QuestionKind
 
 from .forms import CommitForm
@@ -31,10 +32,6 @@ PARTIALS = {
     ItemKind.PITFALL: "quizzes/items.html#pitfall",
     ItemKind.QUESTION: "quizzes/items.html#practice-card",
 }
-ITEM_PREFETCH = {
-    ItemKind.STEP: ["options"],
-    ItemKind.QUESTION: ["choices", "solution"],
-}
 
 
 def _visible(request, slug):
@@ -42,11 +39,7 @@ def _visible(request, slug):
 
 
 def _practice_questions(lesson):
-    return list(
-        lesson.questions.filter(kind=QuestionKind.PRACTICE)
-        .order_by("order", "pk")
-        .prefetch_related("choices", "solution")
-    )
+    return lesson_with_content(lesson).practice_questions
 
 
 def _back(request, lesson, anchor="", query=""):
@@ -66,16 +59,9 @@ def _back(request, lesson, anchor="", query=""):
 def commit(request, slug, kind, pk):
     lesson = _visible(request, slug)
     item_type = ITEM_TYPES.get(kind)
-    if item_type is None:
-        raise Http404("No such kind of item.")
-    queryset = (
-        item_type.queryset(lesson)
-        .select_related("lesson")
-        .prefetch_related(*ITEM_PREFETCH.get(kind, []))
-    )
-    if kind == ItemKind.QUESTION:
-        queryset = queryset.filter(kind=QuestionKind.PRACTICE)
-    item = get_object_or_404(queryset, pk=pk)
+    item = item_type.find(lesson, pk) if item_type else None
+    if item is None:
+        raise Http404("This lesson has no such item.")
     form = CommitForm(request.POST, options=item_type.options(item))
     if not form.is_valid():
         return HttpResponseBadRequest(form.errors["answer"][0])
