@@ -26,20 +26,20 @@ pytestmark = pytest.mark.django_db
 
 BUDGETS = {
     "catalog": 2,
-    "catalog-learner": 11,
+    "catalog-learner": 9,
     "lesson": 4,
-    "lesson-learner": 18,
-    "lesson-mode": 16,
-    "practice": 17,
-    "practice-fragment": 13,
-    "commit-step": 32,  # the visitor's first commit: it creates the learner and session
-    "commit-myth": 25,
-    "commit-question": 43,
-    "test-intro": 11,
-    "test-start": 16,
-    "test-attempt": 14,
-    "test-answer": 38,  # the last answer also finishes the attempt
-    "test-result": 14,
+    "lesson-learner": 17,
+    "lesson-mode": 15,
+    "practice": 13,
+    "practice-fragment": 9,
+    "commit-step": 15,  # the visitor's first commit: it creates the learner and session
+    "commit-myth": 9,
+    "commit-question": 22,
+    "test-intro": 10,
+    "test-start": 14,
+    "test-attempt": 13,
+    "test-answer": 24,  # the last answer also finishes the attempt
+    "test-result": 13,
     "my-learning": 2,
     "my-learning-user": 12,
     "account-page": 2,

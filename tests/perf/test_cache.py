@@ -14,6 +14,7 @@ from tests.factories import (
     SolutionStepFactory,
     full_lesson,
 )
+from tests.perf.conftest import HTMX, commit_url
 
 pytestmark = pytest.mark.django_db
 
@@ -238,3 +239,43 @@ def test_lesson_cache_key_changes_with_the_version():
     lesson.refresh_from_db()
     after = content_cache.lesson_with_content(lesson)
     assert len(after.practice_questions) == 3
+
+
+def test_lesson_part_is_a_private_copy_of_one_item_with_what_it_contains():
+    lesson = full_lesson(steps=2, practice=1)
+    lesson.refresh_from_db()  # the version its parts moved it to, as a request reads it
+    step = lesson.steps.get(order=2)
+    question = lesson.questions.get()
+    content_cache.lesson_part(lesson, "steps", step.pk)  # the content, read once
+    with CaptureQueriesContext(connection) as captured:
+        copy = content_cache.lesson_part(lesson, "steps", step.pk)
+        options = [o.text for o in copy.options.all()]
+        choices = [
+            c.text
+            for c in content_cache.lesson_part(
+                lesson, "practice_questions", question.pk
+            ).choices.all()
+        ]
+        assert copy.lesson is lesson
+    assert len(captured) == 0
+    assert options == list(step.options.values_list("text", flat=True))
+    assert choices == list(question.choices.values_list("text", flat=True))
+    copy.title = "changed by one request"
+    assert content_cache.lesson_part(lesson, "steps", step.pk).title == step.title
+    assert content_cache.lesson_part(lesson, "steps", 10**9) is None
+
+
+def test_commit_reveals_the_edited_item_and_refuses_a_deleted_one(client):
+    """The commit takes its item from the cache: an edit shows, a deletion is a 404."""
+    lesson = full_lesson(steps=1)
+    first, second = lesson.myths.order_by("order")
+    client.post(commit_url(lesson, "myth", first.pk), {"answer": "no"}, **HTMX)
+    second.reality = "The edited reality"
+    second.save()
+    response = client.post(commit_url(lesson, "myth", second.pk), {"answer": "no"}, **HTMX)
+    assert "The edited reality" in response.content.decode()
+    pitfall = lesson.pitfalls.first()
+    url = commit_url(lesson, "pitfall", pitfall.pk)
+    pitfall.delete()
+    response = client.post(url, {"answer": "wrong"}, **HTMX)
+    assert response.status_code == 404

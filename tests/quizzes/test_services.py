@@ -9,6 +9,7 @@ from quizzes.services import (
     attempt_restart,
     commit_record,
     learner_merge,
+    mode_remember,
     progress_refresh,
 )
 from tests.factories import LearnerFactory, full_lesson
@@ -246,3 +247,17 @@ def test_progress_totals_follow_edits_to_the_lesson(lesson, learner):
     progress = learner.progress.get(lesson=lesson)
     assert progress.myths_total == 3
     assert progress.resume_anchor == "step-1"
+
+
+def test_a_commit_rewrites_the_figures_and_leaves_the_last_mode(lesson, learner):
+    """A commit writes only what it computes: the mode saved beside it stands."""
+    no_myth, yes_myth = lesson.myths.order_by("order")
+    commit_record(learner=learner, kind="myth", item=no_myth, answer="no")
+    mode_remember(learner=learner, lesson=lesson, mode="flashcards")
+    commit_record(learner=learner, kind="myth", item=yes_myth, answer="no")
+    progress = learner.progress.get(lesson=lesson)
+    assert (progress.last_mode, progress.myths_done, progress.myths_correct) == (
+        "flashcards",
+        2,
+        1,
+    )
