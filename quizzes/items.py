@@ -31,6 +31,10 @@ class ItemType:
     def options(self, item) -> list[Option]:
         raise NotImplementedError
 
+    def offers(self, item, key: str) -> bool:
+        """Whether ``key`` is one of the item's options."""
+        return any(option.key == key for option in self.options(item))
+
     def is_correct(self, item, key: str) -> bool:
         raise NotImplementedError
 

@@ -1,5 +1,7 @@
 """Who is learning: the signed-in user's learner, or an anonymous one kept in the session."""
 
+import contextlib
+
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django_otp import user_has_device
@@ -23,7 +25,8 @@ def learner_for(request, *, create: bool = False) -> Learner | None:
     else:
         learner_id = request.session.get(SESSION_KEY)
         if learner_id:
-            learner = Learner.objects.filter(pk=learner_id, user=None).first()
+            with contextlib.suppress(Learner.DoesNotExist):
+                learner = Learner.objects.get(pk=learner_id, user=None)
         if learner is None and create:
             learner = Learner.objects.create()
             request.session[SESSION_KEY] = learner.pk

@@ -4,15 +4,14 @@ import random
 from datetime import datetime
 from typing import NamedTuple
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Q, Value
-from django.db.models.functions import Coalesce
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from lessons.cache import lesson_outline
 from lessons.models import Lesson, Question, QuestionKind
 
-from . import scoring
+from . import scoring, sql
 from .items import ITEM_TYPES
 from .models import (
     Attempt,
@@ -35,16 +34,10 @@ class CommitRefused(Exception):
         self.status = status
 
 
-# Plain SQL: the lock is taken by every write, and the ORM would compile it every time.
-LOCK_SQL = f"SELECT 1 FROM {Learner._meta.db_table} WHERE id = %s FOR UPDATE"  # noqa: S608
-
-
 def _lock(learner: Learner) -> None:
-    """One learner's writes run one after another: two tabs or a double click cannot
-    interleave their progress updates. SQLite's immediate transactions already do."""
-    if connection.features.has_select_for_update:
-        with connection.cursor() as cursor:
-            cursor.execute(LOCK_SQL, [learner.pk])
+    # One learner's writes run one after another: two tabs or a double click cannot
+    # interleave their progress updates.
+    sql.learner_lock(learner.pk)
 
 
 class CommitRow(NamedTuple):
@@ -66,8 +59,7 @@ class CommitRow(NamedTuple):
 
 
 def _commit_rows(learner: Learner, lesson_id: int) -> list[CommitRow]:
-    rows = Commit.objects.filter(learner=learner, lesson_id=lesson_id)
-    return [CommitRow(*row) for row in rows.values_list(*CommitRow._fields)]
+    return [CommitRow(*row) for row in sql.commit_rows(learner.pk, lesson_id)]
 
 
 def commit_record(*, learner: Learner, kind: str, item, answer: str, attempt=None):
@@ -78,7 +70,7 @@ def commit_record(*, learner: Learner, kind: str, item, answer: str, attempt=Non
     answered and, with the new commit, what their progress is.
     """
     item_type = ITEM_TYPES[kind]
-    if answer not in {option.key for option in item_type.options(item)}:
+    if not item_type.offers(item, answer):
         raise CommitRefused("That answer is not one of this item's options.")
     if kind == ItemKind.QUESTION:
         if attempt is None or attempt.learner_id != learner.pk:
@@ -105,15 +97,15 @@ def commit_record(*, learner: Learner, kind: str, item, answer: str, attempt=Non
                 if attempt.is_finished:
                     raise CommitRefused("This attempt is already finished.", status=409)
             label = next(o.label for o in item_type.options(item) if o.key == answer)
-            commit = Commit.objects.create(
-                learner=learner,
+            commit = sql.commit_insert(
+                learner_id=learner.pk,
                 lesson_id=item.lesson_id,
-                attempt=attempt,
+                attempt_id=attempt.pk if attempt else None,
                 kind=kind,
+                **{f"{other}_id": item.pk if other == kind else None for other in ItemKind},
                 answer=answer,
                 answer_text=label,
                 correct=item_type.is_correct(item, answer),
-                **{kind: item},
             )
             rows.append(CommitRow.of(commit))
             if attempt is not None:
@@ -240,18 +232,15 @@ def progress_refresh(
     figures = _commit_figures(lesson_outline(lesson), rows)
     if attempts:
         figures.update(_attempt_figures(learner, lesson))
-    now = timezone.now()
     complete = figures["percent"] == 100
-    updated = LessonProgress.objects.filter(learner=learner, lesson=lesson).update(
-        **figures,
-        completed_at=Coalesce("completed_at", Value(now)) if complete else None,
-        updated_at=now,
-    )
-    if not updated:
+    if not sql.progress_update(learner.pk, lesson.pk, figures, complete=complete):
         if not attempts:
             figures.update(_attempt_figures(learner, lesson))
         LessonProgress.objects.create(
-            learner=learner, lesson=lesson, completed_at=now if complete else None, **figures
+            learner=learner,
+            lesson=lesson,
+            completed_at=timezone.now() if complete else None,
+            **figures,
         )
 
 

@@ -6,7 +6,6 @@ from django.views.decorators.http import require_POST, require_safe
 from lessons.cache import lesson_with_content
 from lessons.models import Lesson, Question, QuestionKind
 
-from .forms import CommitForm
 from .items import ITEM_TYPES
 from .learners import learner_for
 from .models import Attempt, ItemKind
@@ -26,6 +25,7 @@ from .state import (
     test_state,
 )
 
+NOT_AN_OPTION = "Choose one of the options shown for this item."
 PARTIALS = {
     ItemKind.STEP: "quizzes/items.html#step",
     ItemKind.MYTH: "quizzes/items.html#myth",
@@ -62,9 +62,9 @@ def commit(request, slug, kind, pk):
     item = item_type.find(lesson, pk) if item_type else None
     if item is None:
         raise Http404("This lesson has no such item.")
-    form = CommitForm(request.POST, options=item_type.options(item))
-    if not form.is_valid():
-        return HttpResponseBadRequest(form.errors["answer"][0])
+    answer = request.POST.get("answer", "")
+    if not item_type.offers(item, answer):
+        return HttpResponseBadRequest(NOT_AN_OPTION)
 
     learner = learner_for(request, create=True)
     attempt = None
@@ -75,7 +75,7 @@ def commit(request, slug, kind, pk):
             learner=learner,
             kind=kind,
             item=item,
-            answer=form.cleaned_data["answer"],
+            answer=answer,
             attempt=attempt,
         )
     except CommitRefused as refused:
@@ -210,15 +210,15 @@ def test_answer(request, slug, number, pk):
     question = get_object_or_404(
         Question.objects.filter(lesson=lesson).prefetch_related("choices"), pk=pk
     )
-    form = CommitForm(request.POST, options=ITEM_TYPES[ItemKind.QUESTION].options(question))
-    if not form.is_valid():
-        return HttpResponseBadRequest(form.errors["answer"][0])
+    answer = request.POST.get("answer", "")
+    if not ITEM_TYPES[ItemKind.QUESTION].offers(question, answer):
+        return HttpResponseBadRequest(NOT_AN_OPTION)
     try:
         _, created = commit_record(
             learner=learner,
             kind=ItemKind.QUESTION,
             item=question,
-            answer=form.cleaned_data["answer"],
+            answer=answer,
             attempt=attempt,
         )
     except CommitRefused as refused:

@@ -2,6 +2,7 @@ import pytest
 from django.db.models import ProtectedError
 
 from lessons.models import QuestionKind
+from quizzes import sql
 from quizzes.models import Attempt, Commit, Learner
 from quizzes.services import (
     CommitRefused,
@@ -261,3 +262,8 @@ def test_a_commit_rewrites_the_figures_and_leaves_the_last_mode(lesson, learner)
         2,
         1,
     )
+
+
+def test_progress_update_refuses_a_name_that_is_not_a_progress_field(lesson, learner):
+    with pytest.raises(ValueError, match="Not progress fields"):
+        sql.progress_update(learner.pk, lesson.pk, {"percent = 0; --": 1}, complete=False)
