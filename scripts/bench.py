@@ -730,7 +730,8 @@ def report(results, meta) -> str:
         "",
         f"- Machine: {meta['machine']}.",
         f"- Server: gunicorn with `trainer/gunicorn.conf.py` ({meta['workers']} workers x "
-        f"{meta['threads']} threads, {meta['worker_class']}), DEBUG off, on 127.0.0.1; "
+        f"{meta['threads']} thread{'' if meta['threads'] == 1 else 's'} each, "
+        f"{meta['worker_class']}), DEBUG off, on 127.0.0.1; "
         f"{meta['database']}; cache and sessions in {meta['cache']}.",
         f"- Data: the IAM lesson ({meta['page_bytes'] // 1024} KB page), {LEARNERS:,} learners "
         f"with commits, attempts and progress; {meta['teams_note']}.",

@@ -18,20 +18,19 @@ elif os.environ.get("PORT"):
 else:
     bind = "127.0.0.1:8000"
 
-# One request at a time per process: threads in one process contend for the GIL, which
-# cost about 40 % more CPU per commit (measured with scripts/bench.py at 2 threads). A
-# request waits on PostgreSQL for about a quarter of its time, so four processes per core
-# keep the cores busy and a request rarely queues behind another in the same process.
-# Capped because each process holds its own database connection (workers x threads per
-# server; mind max_connections).
+# Two processes per core, two threads each: a request waits on PostgreSQL for about a
+# quarter of its time, and the second thread serves another request meanwhile. More
+# threads per process cost CPU (they contend for one GIL); more processes on two cores
+# measured slower in scripts/bench.py. Capped because each thread holds its own database
+# connection (workers x threads per server; mind max_connections).
 workers = int(
     os.environ.get("WEB_CONCURRENCY")
-    or min(4 * (os.cpu_count() or 1), int(os.environ.get("MAX_WORKERS", "16")))
+    or min(2 * (os.cpu_count() or 1), int(os.environ.get("MAX_WORKERS", "16")))
 )
-threads = int(os.environ.get("THREADS", "1"))
-# gunicorn's threaded worker, which keeps client connections alive between requests
-# (the sync worker closes each one), taking new connections only while it has a thread
-# free (trainer/workers.py).
+threads = int(os.environ.get("THREADS", "2"))
+# gunicorn's threaded worker, which keeps client connections alive between requests,
+# taking new connections only while it has a thread free (trainer/workers.py), so a
+# request never queues in a busy worker while another worker sits idle.
 worker_class = "trainer.workers.BalancedThreadWorker"
 
 timeout = int(os.environ.get("TIMEOUT", "30"))
