@@ -9,6 +9,7 @@ from fsrs import Card, Rating, Scheduler
 from lessons.cards import CardSpec
 
 from .models import CardReview, CardSchedule, Learner
+from .sql import learner_lock
 
 _scheduler = Scheduler(enable_fuzzing=False)
 
@@ -19,7 +20,7 @@ def card_review(
     """Rate a card (1 Again, 2 Hard, 3 Good, 4 Easy) and schedule its next review."""
     now = now or timezone.now()
     with transaction.atomic():
-        Learner.objects.select_for_update().filter(pk=learner.pk).exists()
+        learner_lock(learner.pk)
         schedule = CardSchedule.objects.filter(learner=learner, card_key=card.key).first()
         state = Card.from_dict(schedule.fsrs) if schedule else Card(due=now)
         state, _ = _scheduler.review_card(state, Rating(rating), review_datetime=now)

@@ -1,8 +1,6 @@
 """Every write a learner causes goes through here: atomic, validated, safe to repeat."""
 
 import random
-from datetime import datetime
-from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
@@ -34,34 +32,6 @@ class CommitRefused(Exception):
         self.status = status
 
 
-def _lock(learner: Learner) -> None:
-    # One learner's writes run one after another: two tabs or a double click cannot
-    # interleave their progress updates.
-    sql.learner_lock(learner.pk)
-
-
-class CommitRow(NamedTuple):
-    """What progress needs to know of one commit, read in one query."""
-
-    pk: int
-    kind: str
-    step_id: int | None
-    myth_id: int | None
-    pitfall_id: int | None
-    question_id: int | None
-    attempt_id: int | None
-    correct: bool
-    created_at: datetime
-
-    @classmethod
-    def of(cls, commit: Commit) -> "CommitRow":
-        return cls(*(getattr(commit, field) for field in cls._fields))
-
-
-def _commit_rows(learner: Learner, lesson_id: int) -> list[CommitRow]:
-    return [CommitRow(*row) for row in sql.commit_rows(learner.pk, lesson_id)]
-
-
 def commit_record(*, learner: Learner, kind: str, item, answer: str, attempt=None):
     """Record the learner's first answer to ``item``; return ``(commit, created)``.
 
@@ -78,7 +48,7 @@ def commit_record(*, learner: Learner, kind: str, item, answer: str, attempt=Non
         if item.pk not in attempt.question_ids:
             raise CommitRefused("That question is not part of this attempt.")
 
-    def same_item(row: CommitRow) -> bool:
+    def same_item(row: sql.CommitRow) -> bool:
         return (
             row.kind == kind
             and getattr(row, f"{kind}_id") == item.pk
@@ -87,11 +57,11 @@ def commit_record(*, learner: Learner, kind: str, item, answer: str, attempt=Non
 
     try:
         with transaction.atomic():
-            _lock(learner)
-            rows = _commit_rows(learner, item.lesson_id)
+            sql.learner_lock(learner.pk)
+            rows = sql.commit_rows(learner.pk, item.lesson_id)
             existing = next((row for row in rows if same_item(row)), None)
             if existing:
-                return Commit.objects.get(pk=existing.pk), False
+                return Commit.objects.get(pk=existing.id), False
             if attempt is not None:
                 attempt.refresh_from_db(fields=["finished_at"])
                 if attempt.is_finished:
@@ -107,7 +77,7 @@ def commit_record(*, learner: Learner, kind: str, item, answer: str, attempt=Non
                 answer_text=label,
                 correct=item_type.is_correct(item, answer),
             )
-            rows.append(CommitRow.of(commit))
+            rows.append(sql.CommitRow.of(commit))
             if attempt is not None:
                 answered = sum(1 for row in rows if row.attempt_id == attempt.pk)
                 if answered >= len(attempt.question_ids):
@@ -134,7 +104,7 @@ def attempt_open(*, learner: Learner, lesson: Lesson, kind: str, rng=None) -> At
     if attempt:
         return attempt
     with transaction.atomic():
-        _lock(learner)
+        sql.learner_lock(learner.pk)
         attempt = Attempt.objects.filter(
             learner=learner, lesson=lesson, kind=kind, finished_at=None
         ).first()
@@ -172,7 +142,7 @@ def attempt_open(*, learner: Learner, lesson: Lesson, kind: str, rng=None) -> At
 def attempt_restart(*, learner: Learner, lesson: Lesson, kind: str) -> Attempt:
     """Close the open attempt (unanswered questions count as wrong) and start another."""
     with transaction.atomic():
-        _lock(learner)
+        sql.learner_lock(learner.pk)
         for attempt in Attempt.objects.filter(
             learner=learner, lesson=lesson, kind=kind, finished_at=None
         ):
@@ -186,7 +156,7 @@ def attempt_finish(*, learner: Learner, attempt: Attempt) -> Attempt:
     if attempt.learner_id != learner.pk:
         raise CommitRefused("That is not your attempt.", status=404)
     with transaction.atomic():
-        _lock(learner)
+        sql.learner_lock(learner.pk)
         attempt.refresh_from_db()
         if not attempt.is_finished:
             _finish(attempt)
@@ -218,7 +188,7 @@ def hint_reveal(*, learner: Learner, attempt: Attempt, question: Question) -> Hi
 
 
 def progress_refresh(
-    *, learner: Learner, lesson: Lesson, rows: list[CommitRow] | None = None, attempts=True
+    *, learner: Learner, lesson: Lesson, rows: list[sql.CommitRow] | None = None, attempts=True
 ) -> None:
     """Recompute the learner's summary for the lesson from their commits and attempts.
 
@@ -228,7 +198,7 @@ def progress_refresh(
     attempt costs two queries here (its commits, one UPDATE) and any refresh at most four.
     """
     if rows is None:
-        rows = _commit_rows(learner, lesson.pk)
+        rows = sql.commit_rows(learner.pk, lesson.pk)
     figures = _commit_figures(lesson_outline(lesson), rows)
     if attempts:
         figures.update(_attempt_figures(learner, lesson))
@@ -244,7 +214,7 @@ def progress_refresh(
         )
 
 
-def _commit_figures(outline: dict, rows: list[CommitRow]) -> dict:
+def _commit_figures(outline: dict, rows: list[sql.CommitRow]) -> dict:
     """The progress figures that follow from the learner's commits on the lesson."""
     prediction_steps, myths = outline["prediction_steps"], outline["myths"]
     practice_questions = outline["practice_questions"]
@@ -313,8 +283,8 @@ def learner_merge(*, source: Learner, target: Learner) -> None:
     """
     if source.pk == target.pk:
         return
-    _lock(target)
-    _lock(source)
+    sql.learner_lock(target.pk)
+    sql.learner_lock(source.pk)
     lessons = set(source.commits.values_list("lesson_id", flat=True)) | set(
         source.attempts.values_list("lesson_id", flat=True)
     )

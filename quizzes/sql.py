@@ -9,22 +9,12 @@ goes through the ORM.
 """
 
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from django.db import connection
 
 from .models import Commit, Learner, LessonProgress
 
-COMMIT_COLUMNS = (
-    "id",
-    "kind",
-    "step_id",
-    "myth_id",
-    "pitfall_id",
-    "question_id",
-    "attempt_id",
-    "correct",
-    "created_at",
-)
 INSERT_COLUMNS = (
     "learner_id",
     "lesson_id",
@@ -39,13 +29,33 @@ INSERT_COLUMNS = (
     "correct",
     "created_at",
 )
+
+
+class CommitRow(NamedTuple):
+    """What progress needs to know of one commit (the columns ``commit_rows`` reads)."""
+
+    id: int
+    kind: str
+    step_id: int | None
+    myth_id: int | None
+    pitfall_id: int | None
+    question_id: int | None
+    attempt_id: int | None
+    correct: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, commit: Commit) -> "CommitRow":
+        return cls(*(getattr(commit, field) for field in cls._fields))
+
+
 COMMITS = Commit._meta.db_table
 PROGRESS = LessonProgress._meta.db_table
 
 # Names below come from these constants and from the model's own fields, never from input.
 LOCK_SQL = f"SELECT 1 FROM {Learner._meta.db_table} WHERE id = %s FOR UPDATE"  # noqa: S608
 ROWS_SQL = (
-    f"SELECT {', '.join(COMMIT_COLUMNS)} FROM {COMMITS} "  # noqa: S608
+    f"SELECT {', '.join(CommitRow._fields)} FROM {COMMITS} "  # noqa: S608
     "WHERE learner_id = %s AND lesson_id = %s"
 )
 INSERT_SQL = (
@@ -56,18 +66,19 @@ PROGRESS_FIELDS = {f.name for f in LessonProgress._meta.concrete_fields}
 
 
 def learner_lock(learner_id: int) -> None:
-    """Hold the learner's row until the transaction ends (SQLite needs none: its
-    immediate transactions already run one writer at a time)."""
+    """Hold the learner's row until the transaction ends, so one learner's writes run one
+    after another: two tabs or a double click cannot interleave their updates. (SQLite
+    needs none: its immediate transactions already run one writer at a time.)"""
     if connection.features.has_select_for_update:
         with connection.cursor() as cursor:
             cursor.execute(LOCK_SQL, [learner_id])
 
 
-def commit_rows(learner_id: int, lesson_id: int) -> list[tuple]:
-    """The learner's commits on the lesson, as tuples in ``COMMIT_COLUMNS`` order."""
+def commit_rows(learner_id: int, lesson_id: int) -> list[CommitRow]:
+    """The learner's commits on the lesson."""
     with connection.cursor() as cursor:
         cursor.execute(ROWS_SQL, [learner_id, lesson_id])
-        return [(*row[:7], bool(row[7]), _aware(row[8])) for row in cursor.fetchall()]
+        return [CommitRow(*row[:7], bool(row[7]), _aware(row[8])) for row in cursor.fetchall()]
 
 
 def commit_insert(**values) -> Commit:

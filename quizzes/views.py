@@ -146,9 +146,9 @@ def practice_retry(request, slug):
 @require_POST
 def hint(request, slug, pk):
     lesson = _visible(request, slug)
-    question = get_object_or_404(
-        Question.objects.filter(lesson=lesson, kind=QuestionKind.PRACTICE), pk=pk
-    )
+    question = ITEM_TYPES[ItemKind.QUESTION].find(lesson, pk)
+    if question is None:
+        raise Http404("This lesson has no such practice question.")
     learner = learner_for(request, create=True)
     attempt = attempt_open(learner=learner, lesson=lesson, kind=QuestionKind.PRACTICE)
     try:
