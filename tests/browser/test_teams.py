@@ -102,12 +102,12 @@ def test_manager_assigns_watches_and_exports(browser, live_server, live_iam, ass
     with open(download.path(), encoding="utf-8", newline="") as handle:
         header, row = list(csv.reader(handle))
     record = dict(zip(header, row, strict=True))
-    assert record["username"] == "alice"
-    assert record["lesson"] == live_iam.slug
-    assert record["due_date"] == due.isoformat()
-    assert record["state"] == "complete"
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["completed_at"])
-    assert record["practice_score"] == "5"
+    assert record["Username"] == "alice"
+    assert record["Lesson"] == live_iam.title
+    assert record["Due date"] == due.isoformat()
+    assert record["State"] == "Complete"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["Completed at (UTC)"])
+    assert (record["Practice score"], record["Practice total"]) == ("5", "5")
 
     learner.reload()
     learner.goto("/me/")
