@@ -509,27 +509,12 @@ def test_no_team_url_lets_a_manager_write_progress(client, manager, member, assi
 # Members -------------------------------------------------------------------------------
 
 
-def test_members_page_adds_a_member_by_username(client, manager, team):
-    UserFactory(username="newbie")
-    client.force_login(manager)
-    response = client.post(url("members", team), {"username": "newbie", "role": "member"})
-    assert response.status_code == 302
-    assert team.memberships.filter(user__username="newbie", role="member").exists()
-
-
-def test_members_page_refuses_an_unknown_username_with_400(client, manager, team):
-    client.force_login(manager)
-    response = client.post(url("members", team), {"username": "ghost", "role": "member"})
-    assert response.status_code == 400
-    assert "There is no active user called “ghost”." in page_text(response)
-    assert team.memberships.count() == 1
-
-
 def test_members_page_refuses_an_unknown_role_with_400(client, manager, team):
     UserFactory(username="newbie")
     client.force_login(manager)
-    response = client.post(url("members", team), {"username": "newbie", "role": "owner"})
+    response = client.post(url("members", team), {"invitee": "newbie", "role": "owner"})
     assert response.status_code == 400
+    assert not team.invitations.exists()
     assert not team.memberships.filter(user__username="newbie").exists()
 
 
@@ -537,8 +522,9 @@ def test_members_page_of_another_team_is_404_and_adds_no_one(client, manager, ot
     UserFactory(username="newbie")
     client.force_login(manager)
     assert client.get(url("members", other_team)).status_code == 404
-    response = client.post(url("members", other_team), {"username": "newbie", "role": "manager"})
+    response = client.post(url("members", other_team), {"invitee": "newbie", "role": "manager"})
     assert response.status_code == 404
+    assert not other_team.invitations.exists()
     assert not other_team.memberships.filter(user__username="newbie").exists()
 
 

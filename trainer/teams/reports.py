@@ -20,7 +20,7 @@ from lessons.models import Lesson, Myth, Question, QuestionKind, Step
 from quizzes.models import Attempt, Commit, ItemKind, LessonProgress, Verdict
 
 from . import rules
-from .models import Assignment, Membership, Role, Team
+from .models import Assignment, Invitation, Membership, Role, Team
 from .rules import State
 
 VERDICT_LABELS = dict(Verdict.choices)
@@ -497,6 +497,16 @@ class Assigned:
     @property
     def assignment(self) -> Assignment:
         return self.cell.assignment
+
+
+def invitations_for(user) -> list[Invitation]:
+    """The open invitations addressed to the user, oldest first."""
+    return list(
+        Invitation.objects.open()
+        .addressed_to(user)
+        .select_related("team", "invited_by")
+        .order_by("created_at", "pk")
+    )
 
 
 def assigned_to(user, *, today: date) -> list[Assigned]:
