@@ -261,6 +261,10 @@ def test_someone_else_s_invitation_is_404_and_unchanged(client, team, invited, m
     assert Invitation.objects.get(pk=invited.pk).status == InvitationStatus.PENDING
     assert not team.memberships.filter(user=invited.user).exists()
     assert client.post(url("invitation-accept", 999_999)).status_code == 404
+    # An e-mailed invitation is answered through its link only, never by its id.
+    by_email = invite(team, "member@example.org")
+    assert answer(client, by_email, "accept").status_code == 404
+    assert Invitation.objects.get(pk=by_email.pk).status == InvitationStatus.PENDING
 
 
 def test_answering_needs_a_post_with_csrf_and_a_signed_in_person(client, invited):

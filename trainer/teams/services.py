@@ -96,7 +96,6 @@ def invitation_by_token(token: str):
     return (
         Invitation.objects.open()
         .filter(user__isnull=True, token_hash=_token_hash(token))
-        .exclude(token_hash="")
         .select_related("team", "invited_by")
         .first()
     )
