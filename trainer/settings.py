@@ -203,6 +203,10 @@ if os.environ.get("EMAIL_HOST"):
         "use_tls": env_bool("EMAIL_USE_TLS", True),
     }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "training@localhost")
+# The site's public address: every link in an e-mail (reminders, invitations) starts with
+# it, because a mail client has no page to resolve a relative link against. Required in
+# production (``check --deploy`` fails without it: trainer.teams.apps).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 
 # No inline script or style anywhere: everything comes from our own static files.
 SECURE_CSP = {

@@ -24,7 +24,7 @@ from quizzes.state import (
     test_intro_context,
 )
 from trainer.pagecache import visitor_page_cache
-from trainer.teams.reports import assigned_to
+from trainer.teams.reports import assigned_to, invitations_for
 
 MODE_SESSION_KEY = "last_modes"
 
@@ -210,4 +210,9 @@ def my_learning(request):
             .order_by("-updated_at")
         )
     assigned = assigned_to(request.user, today=timezone.localdate())
-    return render(request, "trainer/my_learning.html", {"progress": progress, "assigned": assigned})
+    context = {
+        "progress": progress,
+        "assigned": assigned,
+        "invitations": invitations_for(request.user),
+    }
+    return render(request, "trainer/my_learning.html", context)

@@ -39,10 +39,13 @@ def finish_the_lesson(user, lesson):
         )
 
 
-def test_manager_assigns_watches_and_exports(browser, live_server, live_iam, assert_accessible):
+def test_manager_invites_assigns_watches_and_exports(
+    browser, live_server, live_iam, assert_accessible
+):
+    """The manager invites alice; the team sees nothing of her until she accepts."""
     team = TeamFactory(name="Security champions", slug="security-champions")
     MembershipFactory(team=team, role="manager", user=UserFactory(username="boss"))
-    alice = MembershipFactory(team=team, user=UserFactory(username="alice")).user
+    alice = UserFactory(username="alice")
     due = timezone.localdate() + timedelta(days=7)
 
     manager_context = browser.new_context(base_url=live_server.url, accept_downloads=True)
@@ -51,7 +54,12 @@ def test_manager_assigns_watches_and_exports(browser, live_server, live_iam, ass
     manager.goto("/teams/")
     assert_accessible(manager)
     manager.goto(f"/teams/{team.slug}/members/")
-    expect(manager.get_by_role("table")).to_contain_text("alice")
+    manager.get_by_label("Username or e-mail address").fill("alice")
+    manager.get_by_role("button", name="Invite").click()
+    expect(manager.get_by_role("status")).to_contain_text("“alice” is invited.")
+    waiting = manager.get_by_role("table", name=re.compile("not answered yet"))
+    expect(waiting).to_contain_text("alice")
+    manager.reload()
     assert_accessible(manager)
     manager.goto("/teams/")
     manager.get_by_role("link", name="Security champions").click()
@@ -61,23 +69,32 @@ def test_manager_assigns_watches_and_exports(browser, live_server, live_iam, ass
     manager.get_by_label("Due date").fill(due.isoformat())
     manager.get_by_label("Minimum pattern-test verdict").select_option("")
     manager.get_by_role("button", name="Assign").click()
-
     expect(manager.get_by_role("status")).to_contain_text("assigned")
-    grid = manager.locator("#grid")
-    alice_row = grid.get_by_role("row", name=re.compile("alice"))
-    expect(alice_row).to_contain_text("Not started")
-    # Checked without the one-off "assigned" message: base.html's message list carries
-    # role="status" on its <ul>, which axe reports site-wide (not a team page's doing).
-    manager.reload()
-    assert_accessible(manager)
+    # Invited, not yet accepted: no row for alice anywhere on the dashboard.
+    expect(manager.locator("main")).not_to_contain_text("alice")
 
     learner_context = browser.new_context(base_url=live_server.url)
     learner = learner_context.new_page()
     log_in(learner, "alice")
     learner.get_by_role("link", name="My learning").click()
+    invitations = learner.locator("#invitations")
+    expect(invitations).to_contain_text("Security champions")
+    assert_accessible(learner)
+    invitations.get_by_role("button", name="Accept the invitation to Security champions").click()
+    expect(learner.locator("#invitations")).to_contain_text("You joined Security champions")
+    expect(learner.locator("#invitations [role=status]")).to_be_focused()
+    assert_accessible(learner)
+    learner.reload()
     assigned = learner.get_by_role("table", name=re.compile("assigned to you"))
     expect(assigned).to_contain_text(live_iam.title)
     expect(assigned).to_contain_text("Not started")
+
+    manager.reload()
+    grid = manager.locator("#grid")
+    alice_row = grid.get_by_role("row", name=re.compile("alice"))
+    expect(alice_row).to_contain_text("Not started")
+    assert_accessible(manager)
+
     learner.get_by_role("link", name=str(live_iam)).first.click()
     step = live_iam.steps.exclude(prediction_prompt="").order_by("order").first()
     commit_prediction(learner, step.order, step.options.get(is_expected=True).text)
@@ -102,12 +119,12 @@ def test_manager_assigns_watches_and_exports(browser, live_server, live_iam, ass
     with open(download.path(), encoding="utf-8", newline="") as handle:
         header, row = list(csv.reader(handle))
     record = dict(zip(header, row, strict=True))
-    assert record["username"] == "alice"
-    assert record["lesson"] == live_iam.slug
-    assert record["due_date"] == due.isoformat()
-    assert record["state"] == "complete"
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["completed_at"])
-    assert record["practice_score"] == "5"
+    assert record["Username"] == "alice"
+    assert record["Lesson"] == live_iam.title
+    assert record["Due date"] == due.isoformat()
+    assert record["State"] == "Complete"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["Completed at (UTC)"])
+    assert (record["Practice score"], record["Practice total"]) == ("5", "5")
 
     learner.reload()
     learner.goto("/me/")
@@ -116,5 +133,11 @@ def test_manager_assigns_watches_and_exports(browser, live_server, live_iam, ass
     )
     learner.goto(team.get_absolute_url())
     expect(learner.get_by_role("heading", level=1)).not_to_contain_text("Security champions")
+    learner.goto("/teams/invitations/")
+    assert_accessible(learner)
+    learner.get_by_role("button", name="Leave Security champions").click()
+    expect(learner.get_by_role("status")).to_contain_text("You left Security champions")
+    manager.reload()
+    expect(manager.locator("main")).not_to_contain_text("alice")
     learner_context.close()
     manager_context.close()

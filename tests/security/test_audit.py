@@ -115,7 +115,7 @@ def test_group_and_permission_changes_are_recorded_in_both_directions(db):
 def test_team_membership_and_assignment_changes_are_recorded(db):
     team = TeamFactory(name="Blue")
     membership = MembershipFactory(team=team, role="member")
-    teams.membership_add(team=team, username=membership.user.username, role="manager")
+    teams.membership_set_role(team=team, membership=membership, role="manager")
     assignment = AssignmentFactory(team=team)
     assignment.due_date += datetime.timedelta(days=7)
     assignment.save()

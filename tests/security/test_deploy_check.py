@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -21,6 +23,7 @@ def production_env(tmp_path, **extra):
         DJANGO_SETTINGS_MODULE="trainer.settings",
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="training.example.com",
+        SITE_URL="https://training.example.com",
         DATABASE_URL=env.get("DATABASE_URL", f"sqlite:///{tmp_path / 'deploy.sqlite3'}"),
         STATIC_ROOT=str(tmp_path / "static"),
         **extra,
@@ -56,6 +59,29 @@ def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
     result = run(["manage.py", "check"], env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize("site_url", [None, "", "training.example.com", "/relative"])
+def test_check_deploy_fails_without_an_absolute_site_url(tmp_path, site_url):
+    """E-mails need the public address: production without SITE_URL fails the check."""
+    env = production_env(tmp_path)
+    if site_url is None:
+        del env["SITE_URL"]
+    else:
+        env["SITE_URL"] = site_url
+    result = run(["manage.py", "check", "--deploy"], env)
+    assert result.returncode != 0
+    assert "teams.E001" in result.stderr + result.stdout
+    assert "SITE_URL must be the site's public address" in result.stderr + result.stdout
+
+
+def test_development_settings_default_site_url_to_the_local_server(tmp_path):
+    env = production_env(tmp_path, DEBUG="1")
+    del env["SITE_URL"]
+    script = "from django.conf import settings as s; print(s.SITE_URL)"
+    result = run(["-c", script], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "http://127.0.0.1:8000"
 
 
 def test_production_settings_use_https_only_host_cookies_and_hsts(tmp_path):

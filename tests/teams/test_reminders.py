@@ -1,5 +1,6 @@
 """The daily reminder command: who is reminded, of what, and never twice a day."""
 
+import re
 from datetime import date, timedelta
 from io import StringIO
 
@@ -120,6 +121,36 @@ def test_send_reminders_uses_the_base_url_for_links(mailoutbox, member, due_soon
     run("--date", "2026-12-01", "--base-url", "https://training.example.com/")
     expected = f"https://training.example.com{due_soon.lesson.get_absolute_url()}"
     assert expected in mailoutbox[0].body
+
+
+@pytest.mark.parametrize("weekly", [False, True])
+def test_send_reminders_links_are_absolute_from_site_url(
+    mailoutbox, settings, manager, member, due_soon, weekly
+):
+    """Every link in a reminder or a weekly summary starts with SITE_URL, with no option."""
+    settings.SITE_URL = "https://training.example.com"
+    run("--date", "2026-12-01", *(["--weekly"] if weekly else []))
+    assert mailoutbox
+    for mail in mailoutbox:
+        links = re.findall(r"\S*/\S*", mail.body)
+        assert links, mail.body
+        assert all(link.startswith("https://training.example.com/") for link in links), links
+    bodies = "\n".join(m.body for m in mailoutbox)
+    assert f"https://training.example.com{due_soon.lesson.get_absolute_url()}" in bodies
+    assert "https://training.example.com/me/" in bodies
+    if weekly:
+        assert f"https://training.example.com{due_soon.team.get_absolute_url()}" in bodies
+
+
+def test_send_reminders_refuses_to_send_relative_links_without_site_url(
+    mailoutbox, settings, member, due_soon
+):
+    """Without SITE_URL or --base-url the command stops before sending anything."""
+    settings.SITE_URL = ""
+    with pytest.raises(CommandError, match="SITE_URL"):
+        run("--date", "2026-12-01")
+    assert mailoutbox == []
+    assert not ReminderLog.objects.exists()
 
 
 def test_send_reminders_refuses_a_bad_date(db):

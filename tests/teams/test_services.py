@@ -11,8 +11,8 @@ from trainer.teams.services import (
     assignment_create,
     assignment_delete,
     assignment_update,
-    membership_add,
     membership_remove,
+    membership_set_role,
     team_create,
 )
 
@@ -45,39 +45,41 @@ def test_team_create_with_an_unknown_manager_creates_nothing():
     assert not Team.objects.exists()
 
 
-def test_membership_add_adds_a_member_once(team):
-    UserFactory(username="newbie")
-    first, created = membership_add(team=team, username=" newbie ")
-    again, created_again = membership_add(team=team, username="newbie")
-    assert (created, created_again) == (True, False)
-    assert first == again
-    assert first.role == "member"
+def test_membership_set_role_makes_a_member_a_manager(team, member):
+    """A role changes only for someone already in the team (who accepted to be in it)."""
+    membership = team.memberships.get(user=member)
+    membership_set_role(team=team, membership=membership, role="manager")
+    assert team.memberships.get(user=member).role == "manager"
 
 
-def test_membership_add_again_changes_the_role(team, member):
-    membership, created = membership_add(team=team, username="alice", role="manager")
-    assert not created
-    assert membership.role == "manager"
-
-
-def test_membership_add_refuses_inactive_and_unknown_users(team):
-    UserFactory(username="gone", is_active=False)
-    for name in ("gone", "ghost"):
-        with pytest.raises(TeamRefused, match="no active user"):
-            membership_add(team=team, username=name)
-    assert not team.memberships.exists()
-
-
-def test_membership_add_refuses_an_unknown_role(team):
-    UserFactory(username="newbie")
+def test_membership_set_role_refuses_an_unknown_role(team, member):
+    membership = team.memberships.get(user=member)
     with pytest.raises(TeamRefused, match="not a team role"):
-        membership_add(team=team, username="newbie", role="owner")
+        membership_set_role(team=team, membership=membership, role="owner")
+    assert team.memberships.get(user=member).role == "member"
 
 
-def test_membership_add_refuses_demoting_the_last_manager(team, manager):
+def test_membership_set_role_refuses_demoting_the_last_manager(team, manager):
+    membership = team.memberships.get(user=manager)
     with pytest.raises(TeamRefused, match="at least one manager"):
-        membership_add(team=team, username="boss", role="member")
+        membership_set_role(team=team, membership=membership, role="member")
     assert team.memberships.get(user=manager).role == "manager"
+
+
+def test_membership_set_role_refuses_another_teams_membership(team, other_team):
+    theirs = other_team.memberships.get(user__username="mallory")
+    with pytest.raises(TeamRefused) as refused:
+        membership_set_role(team=team, membership=theirs, role="manager")
+    assert refused.value.status == 404
+    assert Membership.objects.get(pk=theirs.pk).role == "member"
+
+
+@pytest.mark.parametrize("slug", ["new", "invitations"])
+def test_team_create_refuses_an_address_a_page_uses(slug):
+    """/teams/new/ and /teams/invitations/ are pages: a team there could never be opened."""
+    with pytest.raises(TeamRefused, match="taken by a page"):
+        team_create(name="Pages", slug=slug)
+    assert not Team.objects.exists()
 
 
 def test_membership_remove_refuses_another_teams_membership(team, other_team):

@@ -1,7 +1,7 @@
 """Receivers that write an ``AuditEvent`` for each change to an audited model.
 
 Audited: accounts (``auth.user``), groups, the permissions and groups they hold,
-``trainer.teams``' teams, memberships and assignments, and second-factor devices (that
+``trainer.teams``' teams, memberships, invitations and assignments, and second-factor devices (that
 one was added or removed, never their keys). Teams are connected by label, so the trail
 works whether or not that app's models are loaded yet.
 
@@ -42,6 +42,9 @@ def audited_models() -> dict[str, Audited]:
         "auth.group": Audited(),
         "teams.team": Audited(),
         "teams.membership": Audited(),
+        # Invited, accepted, declined, withdrawn: each a change of status. A member who
+        # leaves shows as their membership deleted with themselves as the actor.
+        "teams.invitation": Audited(secret=frozenset({"token_hash"})),
         "teams.assignment": Audited(),
         "otp_totp.totpdevice": Audited(only=frozenset({"user", "name", "confirmed"})),
         "otp_static.staticdevice": Audited(only=frozenset({"user", "name", "confirmed"})),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Assignment, Membership, ReminderLog, Team
+from .models import Assignment, Invitation, Membership, ReminderLog, Team
 
 
 class MembershipInline(admin.TabularInline):
@@ -41,6 +41,23 @@ class ReminderLogAdmin(admin.ModelAdmin):
     list_filter = ["kind", "sent_on"]
     list_select_related = ["user", "assignment__lesson", "assignment__team"]
     search_fields = ["user__username"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Who was invited where and what they answered: managers invite, invitees answer."""
+
+    list_display = ["invitee", "team", "role", "status", "created_at", "answered_at"]
+    list_filter = ["status", "role"]
+    list_select_related = ["team"]
+    search_fields = ["invitee", "team__name"]
+    exclude = ["token_hash"]
 
     def has_add_permission(self, request):
         return False

@@ -30,13 +30,27 @@ class TeamForm(forms.Form):
     )
 
 
-class MembershipForm(forms.Form):
-    username = forms.CharField(max_length=150)
+class InvitationForm(forms.Form):
+    invitee = forms.CharField(
+        max_length=254,
+        label="Username or e-mail address",
+        help_text="They accept or decline; until they accept, the team sees nothing of them.",
+    )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["username"].widget.attrs["autocomplete"] = "off"
+        self.fields["invitee"].widget.attrs["autocomplete"] = "off"
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class AnswerForm(forms.Form):
+    """An answer to an invitation opened from its e-mail link."""
+
+    answer = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])
 
 
 class AssignmentForm(forms.Form):

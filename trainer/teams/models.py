@@ -1,16 +1,24 @@
-"""Teams, who is in them, what they are assigned, and which reminders went out.
+"""Teams, who is in them, who is invited, what they are assigned, which reminders went out.
 
 Nothing here stores a score or a state: how far a member is on an assignment is derived
-from their ``quizzes.LessonProgress`` by the rules in ``trainer.teams.rules``.
+from their ``quizzes.LessonProgress`` by the rules in ``trainer.teams.rules``. A
+``Membership`` is consent: it exists only once the person accepted an invitation (see
+"Consent" in ``trainer.teams.rules``); until then there is only an ``Invitation``.
 """
+
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from lessons.models import Lesson
 from quizzes.models import Verdict
+
+from . import rules
+from .rules import InvitationStatus
 
 
 class Role(models.TextChoices):
@@ -72,6 +80,76 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.team} ({self.get_role_display()})"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def open(self, now: datetime | None = None):
+        """Invitations still waiting for an answer: pending and not expired."""
+        now = now or timezone.now()
+        return self.filter(
+            status=InvitationStatus.PENDING, created_at__gt=rules.invitation_cutoff(now)
+        )
+
+    def addressed_to(self, user):
+        """Invitations for this account, whatever their status (none for a visitor)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+
+class Invitation(models.Model):
+    """A manager asked someone to join a team; nothing of theirs is shown until they accept.
+
+    ``invitee`` is what the manager typed, a username or an e-mail address, and is all the
+    manager ever sees of the invitation: whether an account answers to it is not shown.
+    ``user`` is the account it is for: the username's account, or for an e-mail address
+    whoever opened the link mailed there and answered (only a hash of that link's token is
+    stored).
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    invitee = models.CharField(max_length=254)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="team_invitations",
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    status = models.CharField(
+        max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # Inviting the same person again while they have not answered changes nothing.
+            models.UniqueConstraint(
+                fields=["team", "invitee"],
+                condition=Q(status=InvitationStatus.PENDING),
+                name="one_pending_invitation_per_invitee",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.invitee} to {self.team} ({self.get_status_display()})"
+
+    @property
+    def expires_at(self) -> datetime:
+        return rules.invitation_expires_at(self.created_at)
 
 
 class Assignment(models.Model):

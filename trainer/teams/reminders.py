@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -35,8 +36,16 @@ class Item:
     kind: str
 
 
-def reminders_send(*, today: date, weekly: bool | None = None, base_url: str = "") -> Outcome:
-    """Send today's reminders; the weekly summaries too on Mondays (or when ``weekly``)."""
+def reminders_send(
+    *, today: date, weekly: bool | None = None, base_url: str | None = None
+) -> Outcome:
+    """Send today's reminders; the weekly summaries too on Mondays (or when ``weekly``).
+
+    Links start with ``base_url``, by default the ``SITE_URL`` setting.
+    """
+    if base_url is None:
+        base_url = settings.SITE_URL
+    base_url = base_url.rstrip("/")
     if weekly is None:
         weekly = today.weekday() == 0
     outcome = Outcome()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from html import unescape
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
@@ -20,7 +20,7 @@ from lessons.models import Lesson, Myth, Question, QuestionKind, Step
 from quizzes.models import Attempt, Commit, ItemKind, LessonProgress, Verdict
 
 from . import rules
-from .models import Assignment, Membership, Role, Team
+from .models import Assignment, Invitation, Membership, Role, Team
 from .rules import State
 
 VERDICT_LABELS = dict(Verdict.choices)
@@ -32,6 +32,8 @@ PROGRESS_FIELDS = (
     "completed_at",
     "practice_score",
     "practice_total",
+    "test_latest_score",
+    "test_latest_total",
     "test_latest_verdict",
     "test_best_verdict",
 )
@@ -47,6 +49,7 @@ class Cell:
     completed_at: datetime | None = None
     practice_score: int | None = None
     practice_total: int = 0
+    test_latest_percent: int | None = None
     latest_verdict: str = ""
     best_verdict: str = ""
 
@@ -181,6 +184,7 @@ def _cell(assignment: Assignment, entry, *, today: date) -> Cell:
     if row:
         cell.practice_score = row["practice_score"]
         cell.practice_total = row["practice_total"]
+        cell.test_latest_percent = _percent(row["test_latest_score"], row["test_latest_total"])
         cell.latest_verdict = row["test_latest_verdict"]
         cell.best_verdict = row["test_best_verdict"]
     return cell
@@ -394,19 +398,26 @@ def _common_answers(wrong, ids) -> dict[tuple[str, int], str]:
 
 # The export ----------------------------------------------------------------------------
 
+# One column per figure, in words a spreadsheet reader understands. A figure the member has
+# not reached yet (no practice round finished, no test taken, not complete) is an empty
+# cell in every column; a figure reached at zero is 0.
 EXPORT_HEADER = [
-    "username",
-    "email",
-    "team",
-    "lesson",
-    "due_date",
-    "state",
-    "percent",
-    "completed_at",
-    "practice_score",
-    "practice_total",
-    "latest_verdict",
-    "best_verdict",
+    "Username",
+    "Name",
+    "E-mail",
+    "Team",
+    "Lesson",
+    "Due date",
+    "Required verdict",
+    "State",
+    "Progress %",
+    "Completed at (UTC)",
+    "Practice score",
+    "Practice total",
+    "Latest test score %",
+    "Latest verdict",
+    "Best test score %",
+    "Best verdict",
 ]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -424,23 +435,53 @@ def iso_utc(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _percent(score: int | None, total: int | None) -> int | None:
+    return None if score is None or not total else rules.share(score, total)
+
+
+def best_test_percents(report: TeamReport) -> dict[tuple[int, int], int]:
+    """``{(user_id, lesson_id): best finished test score as a whole %}`` in one query."""
+    if not report.rows or not report.assignments:
+        return {}
+    best = (
+        Attempt.objects.filter(
+            learner__user_id__in=[row.user.pk for row in report.rows],
+            lesson_id__in=[a.lesson_id for a in report.assignments],
+            kind=QuestionKind.TEST,
+            finished_at__isnull=False,
+            score__isnull=False,
+            total__gt=0,
+        )
+        .values("learner__user_id", "lesson_id")
+        .annotate(best=Max(F("score") * 100 / F("total")))
+    )
+    return {(row["learner__user_id"], row["lesson_id"]): row["best"] for row in best}
+
+
 def export_rows(report: TeamReport):
     """The CSV's rows after the header: one per member and assignment."""
+    best_tests = best_test_percents(report)
     for row in report.rows:
         for cell in row.cells:
+            assignment = cell.assignment
+            practiced = cell.practice_score is not None
             values = [
                 row.user.get_username(),
+                row.user.get_full_name(),
                 row.user.email,
                 report.team.name,
-                cell.assignment.lesson.slug,
-                cell.assignment.due_date.isoformat(),
-                cell.state.value,
+                assignment.lesson.title,
+                assignment.due_date.isoformat(),
+                assignment.get_minimum_verdict_display() if assignment.minimum_verdict else "",
+                cell.state.label,
                 cell.percent,
                 iso_utc(cell.completed_at),
-                "" if cell.practice_score is None else cell.practice_score,
-                cell.practice_total or "",
-                cell.latest_verdict,
-                cell.best_verdict,
+                cell.practice_score if practiced else None,
+                cell.practice_total if practiced else None,
+                cell.test_latest_percent,
+                cell.latest_verdict_label,
+                best_tests.get((row.user.pk, assignment.lesson_id)),
+                cell.best_verdict_label,
             ]
             yield [csv_safe(v) for v in values]
 
@@ -456,6 +497,16 @@ class Assigned:
     @property
     def assignment(self) -> Assignment:
         return self.cell.assignment
+
+
+def invitations_for(user) -> list[Invitation]:
+    """The open invitations addressed to the user, oldest first."""
+    return list(
+        Invitation.objects.open()
+        .addressed_to(user)
+        .select_related("team", "invited_by")
+        .order_by("created_at", "pk")
+    )
 
 
 def assigned_to(user, *, today: date) -> list[Assigned]:

@@ -13,6 +13,25 @@ Completed at: when the requirement was first met. Without a minimum verdict that
 lesson's ``completed_at``. With one, it is the later of ``completed_at`` and the moment
 the first test attempt reaching the minimum finished; if no such attempt is known (the
 summary says the verdict was reached but the attempt is gone), ``completed_at`` stands.
+
+Consent: what a team sees of a person.
+    invited      a manager invited them (by username or e-mail address). The team sees
+                 nothing of them: not in the grid, totals, chart, export, misconceptions,
+                 reminders, summaries or member counts. The manager sees only what they
+                 typed and that no answer came yet, the same whether or not an account
+                 answers to it.
+    open         an invitation is open while pending and younger than INVITATION_DAYS;
+                 after that it can no longer be accepted (invite again).
+    member       they accepted. What they consented to share is their progress toward the
+                 team's assigned lessons: for each assigned lesson, their state, percent,
+                 completion time, practice and test figures and wrong answers, including
+                 what they did on that lesson before joining (a lesson's progress is one
+                 record). Nothing of any lesson the team has not assigned is shown.
+    declined, revoked, left
+                 as if never invited: the team sees nothing of them again, and their own
+                 progress stays theirs.
+Memberships from before invitations existed count as accepted: they were made by staff
+or a manager when that was the only way, and removing them would silently empty teams.
 """
 
 import math
@@ -28,6 +47,7 @@ from quizzes.models import Verdict
 # How strong each verdict is; an absent verdict ranks below all of them.
 VERDICT_RANK = {Verdict.NEEDS_WORK: 1, Verdict.ALMOST: 2, Verdict.STRONG: 3}
 DUE_SOON_DAYS = 3
+INVITATION_DAYS = 14
 
 
 class State(models.TextChoices):
@@ -35,6 +55,13 @@ class State(models.TextChoices):
     IN_PROGRESS = "in-progress", "In progress"
     COMPLETE = "complete", "Complete"
     OVERDUE = "overdue", "Overdue"
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    REVOKED = "revoked", "Revoked"
 
 
 # Most urgent first: the order a manager wants to read a team in.
@@ -96,6 +123,20 @@ def reminder_due(current: State, *, due_date: date, today: date) -> bool:
     if current == State.COMPLETE:
         return False
     return due_date - today <= timedelta(days=DUE_SOON_DAYS)
+
+
+def invitation_cutoff(now: datetime) -> datetime:
+    """Invitations made at or before this moment are no longer open."""
+    return now - timedelta(days=INVITATION_DAYS)
+
+
+def invitation_expires_at(created_at: datetime) -> datetime:
+    return created_at + timedelta(days=INVITATION_DAYS)
+
+
+def invitation_open(*, status: str, created_at: datetime, now: datetime) -> bool:
+    """Whether an invitation can still be accepted or declined (see "Consent")."""
+    return status == InvitationStatus.PENDING and created_at > invitation_cutoff(now)
 
 
 def state_counts(states: Iterable[State]) -> dict[State, int]:

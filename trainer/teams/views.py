@@ -15,8 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import permissions, reports, rules, services
-from .forms import AssignmentForm, DashboardQuery, MembershipForm, TeamForm
-from .models import Role
+from .forms import AnswerForm, AssignmentForm, DashboardQuery, InvitationForm, RoleForm, TeamForm
+from .models import Invitation, Role
 
 PER_PAGE = 50
 # The completion chart's plot area, inside a margin for the axis labels.
@@ -133,9 +133,24 @@ def export(request, slug):
     return response
 
 
+INVITED = (
+    "“{invitee}” is invited. If an account or a mailbox answers to that name, its owner "
+    "can accept within {days} days; until then the team sees nothing of them."
+)
+
+JOINED = "You joined {team}. Its managers now see your progress on the lessons it assigns."
+DECLINED = "You declined the invitation to {team}. The team sees nothing of you."
+
+
 def _members_page(request, team, form, *, status=200, error=""):
     memberships = team.memberships.select_related("user").order_by("role", "user__username")
-    context = {"team": team, "form": form, "memberships": memberships, "error": error}
+    context = {
+        "team": team,
+        "form": form,
+        "memberships": memberships,
+        "invitations": team.invitations.open().order_by("invitee"),
+        "error": error,
+    }
     return render(request, "teams/membership_list.html", context, status=status)
 
 
@@ -145,17 +160,20 @@ def _members_page(request, team, form, *, status=200, error=""):
 def members(request, slug):
     team = get_object_or_404(permissions.teams_managed_by(request.user), slug=slug)
     if request.method != "POST":
-        return _members_page(request, team, MembershipForm())
-    form = MembershipForm(request.POST)
+        return _members_page(request, team, InvitationForm())
+    form = InvitationForm(request.POST)
     if not form.is_valid():
         return _members_page(request, team, form, status=400)
     try:
-        membership, created = services.membership_add(team=team, **form.cleaned_data)
+        invitation = services.invitation_create(
+            team=team, invited_by=request.user, **form.cleaned_data
+        )
     except services.TeamRefused as refused:
-        form.add_error("username", str(refused))
+        form.add_error("invitee", str(refused))
         return _members_page(request, team, form, status=refused.status)
-    verb = "added to" if created else "is now a " + membership.get_role_display().lower() + " of"
-    messages.success(request, f"{membership.user.get_username()} {verb} {team.name}.")
+    messages.success(
+        request, INVITED.format(invitee=invitation.invitee, days=rules.INVITATION_DAYS)
+    )
     return redirect("teams:members", slug=team.slug)
 
 
@@ -168,10 +186,150 @@ def member_remove(request, slug, pk):
         services.membership_remove(team=team, membership=membership)
     except services.TeamRefused as refused:
         return _members_page(
-            request, team, MembershipForm(), status=refused.status, error=str(refused)
+            request, team, InvitationForm(), status=refused.status, error=str(refused)
         )
     messages.success(request, f"{membership.user.get_username()} removed from {team.name}.")
     return redirect("teams:members", slug=team.slug)
+
+
+@login_required
+@require_POST
+def member_role(request, slug, pk):
+    team = get_object_or_404(permissions.teams_managed_by(request.user), slug=slug)
+    membership = get_object_or_404(team.memberships.select_related("user"), pk=pk)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        return _members_page(
+            request, team, InvitationForm(), status=400, error="That is not a team role."
+        )
+    try:
+        services.membership_set_role(team=team, membership=membership, **form.cleaned_data)
+    except services.TeamRefused as refused:
+        return _members_page(
+            request, team, InvitationForm(), status=refused.status, error=str(refused)
+        )
+    role = membership.get_role_display().lower()
+    messages.success(request, f"{membership.user.get_username()} is now a {role}.")
+    return redirect("teams:members", slug=team.slug)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, slug, pk):
+    team = get_object_or_404(permissions.teams_managed_by(request.user), slug=slug)
+    invitation = get_object_or_404(team.invitations.open(), pk=pk)
+    services.invitation_revoke(team=team, invitation=invitation)
+    messages.success(request, f"The invitation to “{invitation.invitee}” is withdrawn.")
+    return redirect("teams:members", slug=team.slug)
+
+
+# The invited person's side ---------------------------------------------------------------
+
+
+def _invitations_context(user, *, announce="", error=""):
+    return {
+        "invitations": reports.invitations_for(user),
+        "memberships": user.team_memberships.select_related("team").order_by("team__name"),
+        "announce": announce,
+        "error": error,
+    }
+
+
+@login_required
+@never_cache
+@require_safe
+def invitations(request):
+    """The open invitations addressed to the signed-in person, and the teams they are in."""
+    return render(request, "teams/invitation_list.html", _invitations_context(request.user))
+
+
+def _answered(request, *, message="", refused=None):
+    """The invitations fragment for htmx; otherwise back to the invitations page (PRG)."""
+    status = refused.status if refused else 200
+    text = str(refused) if refused else message
+    if request.htmx:
+        context = _invitations_context(request.user, announce=text)
+        return render(request, "teams/_invitations.html", context, status=status)
+    if refused:
+        context = _invitations_context(request.user, error=text)
+        return render(request, "teams/invitation_list.html", context, status=status)
+    messages.success(request, text)
+    return redirect("teams:invitations")
+
+
+def _addressed(request, pk):
+    """An invitation addressed to the signed-in person; anyone else's id answers 404."""
+    queryset = Invitation.objects.addressed_to(request.user).select_related("team")
+    return get_object_or_404(queryset, pk=pk)
+
+
+@login_required
+@require_POST
+def invitation_accept(request, pk):
+    invitation = _addressed(request, pk)
+    try:
+        services.invitation_accept(invitation=invitation, user=request.user)
+    except services.TeamRefused as refused:
+        return _answered(request, refused=refused)
+    return _answered(request, message=JOINED.format(team=invitation.team.name))
+
+
+@login_required
+@require_POST
+def invitation_decline(request, pk):
+    invitation = _addressed(request, pk)
+    try:
+        services.invitation_decline(invitation=invitation, user=request.user)
+    except services.TeamRefused as refused:
+        return _answered(request, refused=refused)
+    return _answered(request, message=DECLINED.format(team=invitation.team.name))
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_claim(request, token):
+    """The page an e-mailed invitation links to: whoever signed in answers it."""
+    invitation = services.invitation_by_token(token)
+    if invitation is None:
+        raise Http404("No such invitation, or it was answered, withdrawn or expired.")
+    form = AnswerForm(request.POST) if request.method == "POST" else AnswerForm()
+    status = 200
+    if form.is_valid():
+        answer = (
+            services.invitation_accept
+            if form.cleaned_data["answer"] == "accept"
+            else services.invitation_decline
+        )
+        try:
+            answer(invitation=invitation, user=request.user)
+        except services.TeamRefused as refused:
+            form.add_error(None, str(refused))
+            status = refused.status
+        else:
+            done = JOINED if form.cleaned_data["answer"] == "accept" else DECLINED
+            messages.success(request, done.format(team=invitation.team.name))
+            return redirect("teams:invitations")
+    elif request.method == "POST":
+        status = 400
+    context = {"invitation": invitation, "form": form, "token": token}
+    return render(request, "teams/invitation_claim.html", context, status=status)
+
+
+@login_required
+@require_POST
+def leave(request, slug):
+    """The signed-in person leaves one of their teams."""
+    membership = get_object_or_404(
+        request.user.team_memberships.select_related("team"), team__slug=slug
+    )
+    try:
+        services.membership_leave(membership=membership)
+    except services.TeamRefused as refused:
+        context = _invitations_context(request.user, error=str(refused))
+        return render(request, "teams/invitation_list.html", context, status=refused.status)
+    messages.success(request, f"You left {membership.team.name}. It sees nothing of you now.")
+    return redirect("teams:invitations")
 
 
 @login_required

@@ -36,8 +36,11 @@ class Command(BaseCommand):
     def handle(self, *args, date=None, weekly=False, base_url=None, **options):
         today = date or timezone.localdate()
         if base_url is None:
-            base_url = getattr(settings, "SITE_URL", "")
-        outcome = reminders_send(today=today, weekly=weekly or None, base_url=base_url.rstrip("/"))
+            base_url = settings.SITE_URL
+        if not base_url:
+            # A relative link in an e-mail leads nowhere.
+            raise CommandError("Set SITE_URL (or give --base-url): e-mails need absolute links.")
+        outcome = reminders_send(today=today, weekly=weekly or None, base_url=base_url)
         self.stdout.write(
             f"{today:%Y-%m-%d}: sent {outcome.reminders} reminder(s) "
             f"and {outcome.summaries} weekly summary(ies)."
