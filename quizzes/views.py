@@ -11,6 +11,7 @@ from .learners import learner_for
 from .models import Attempt, ItemKind
 from .services import (
     CommitRefused,
+    attempt_current,
     attempt_finish,
     attempt_open,
     attempt_restart,
@@ -69,7 +70,7 @@ def commit(request, slug, kind, pk):
     learner = learner_for(request, create=True)
     attempt = None
     if kind == ItemKind.QUESTION:
-        attempt = attempt_open(learner=learner, lesson=lesson, kind=QuestionKind.PRACTICE)
+        attempt = attempt_current(learner=learner, lesson=lesson, kind=QuestionKind.PRACTICE)
     try:
         record, created = commit_record(
             learner=learner,
@@ -150,7 +151,7 @@ def hint(request, slug, pk):
     if question is None:
         raise Http404("This lesson has no such practice question.")
     learner = learner_for(request, create=True)
-    attempt = attempt_open(learner=learner, lesson=lesson, kind=QuestionKind.PRACTICE)
+    attempt = attempt_current(learner=learner, lesson=lesson, kind=QuestionKind.PRACTICE)
     try:
         hint_reveal(learner=learner, attempt=attempt, question=question)
     except CommitRefused as refused:
