@@ -93,6 +93,8 @@ def _lesson_context(request, slug, mode):
             for m in MODES
         ],
         "next": request.get_full_path(),
+        # Orders each pitfall's two approaches for this learner (quizzes.items.PitfallPick).
+        "seed": learner.pk if learner else 0,
     }
 
 
@@ -126,7 +128,6 @@ def lesson_mode(request, slug, mode):
         return HttpResponseBadRequest("There is no such item in this lesson.")
     if mode == "pitfalls":
         context["score"] = pitfall_score(lesson, state.commits)
-        context["seed"] = learner.pk if learner else 0
     elif mode == "flashcards":
         context["deck"] = deck_state(learner, lesson, timezone.now())
     template = "trainer/lesson_mode.html"

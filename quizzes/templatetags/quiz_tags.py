@@ -2,6 +2,7 @@ from django import template
 
 from lessons.models import Myth, Pitfall, Step
 
+from ..items import ITEM_TYPES
 from ..models import ItemKind
 
 register = template.Library()
@@ -17,6 +18,5 @@ def commit_for(state, item):
 
 @register.filter
 def approaches(pitfall, seed):
-    """A pitfall's two approaches in an order fixed per learner but not by the content."""
-    pair = [("wrong", pitfall.wrong), ("correct", pitfall.correct)]
-    return pair if (pitfall.pk + int(seed or 0)) % 2 else pair[::-1]
+    """A pitfall's two approaches, as (key, text), in an order fixed per learner."""
+    return [(o.key, o.label) for o in ITEM_TYPES[ItemKind.PITFALL].shown(pitfall, seed)]

@@ -217,9 +217,7 @@ def test_practice_flow_scores_first_answers_and_retries(client, lesson):
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["form", "htmx"])
-def test_practice_commit_to_a_finished_attempt_is_409_and_changes_nothing(
-    client, lesson, headers
-):
+def test_practice_commit_to_a_finished_attempt_is_409_and_changes_nothing(client, lesson, headers):
     """Once practice is finished only "Try again" opens an attempt; answers and hints get 409."""
     questions = list(lesson.questions.order_by("order"))
     for question in questions:

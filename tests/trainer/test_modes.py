@@ -1,3 +1,4 @@
+import re
 from datetime import date, timedelta
 from html import unescape
 
@@ -10,8 +11,16 @@ from lessons.models import Lesson
 from lessons.modes import MODES, mode_minutes
 from quizzes import scoring
 from quizzes.flashcards import card_review
+from quizzes.items import ITEM_TYPES
 from quizzes.models import CardSchedule, Commit, LessonProgress, StepRead
-from tests.factories import LearnerFactory, LessonFactory, StepFactory, TakeawayFactory, full_lesson
+from tests.factories import (
+    LearnerFactory,
+    LessonFactory,
+    PitfallFactory,
+    StepFactory,
+    TakeawayFactory,
+    full_lesson,
+)
 from tests.helpers import page_text, text
 
 pytestmark = pytest.mark.django_db
@@ -146,7 +155,17 @@ def test_myth_round_keeps_a_running_score_and_ends_with_a_summary(client, lesson
     assert "score so far: 1 of 2 answered" in second
 
 
+def pitfall_keys(html):
+    """The answer values the pitfall buttons of a page carry."""
+    return re.findall(r'name="answer" value="([^"]*)" class="secondary"', html)
+
+
+def wrong_key(pitfall):
+    return next(o.key for o in ITEM_TYPES["pitfall"].options(pitfall) if o.label == pitfall.wrong)
+
+
 def test_pitfall_spotter_hides_the_answer_until_the_pick(client, lesson):
+    """Before the pick the page shows both approaches unlabelled; the pick reveals the rest."""
     pitfall = lesson.pitfalls.get()
     before = page_text(client.get(mode(lesson, "pitfalls")))
     assert text(pitfall.root_cause) not in before
@@ -155,7 +174,7 @@ def test_pitfall_spotter_hides_the_answer_until_the_pick(client, lesson):
     assert text(pitfall.correct) in before
     response = client.post(
         reverse("quizzes:commit", args=[lesson.slug, "pitfall", pitfall.pk]),
-        {"answer": "wrong"},
+        {"answer": wrong_key(pitfall)},
         **HTMX,
     )
     revealed = page_text(response)
@@ -165,12 +184,74 @@ def test_pitfall_spotter_hides_the_answer_until_the_pick(client, lesson):
     assert "Score: 1 right of 1 answered" in page_text(client.get(mode(lesson, "pitfalls")))
 
 
-def test_pitfall_order_does_not_give_the_answer_away(lesson):
-    from quizzes.templatetags.quiz_tags import approaches
-
+@pytest.mark.parametrize("page", ["pitfalls", "deep-dive"])
+def test_pitfall_options_are_opaque_keys(client, lesson, page):
+    """The buttons' values do not say which is wrong; the old literals are refused with 400."""
     pitfall = lesson.pitfalls.get()
-    orders = {tuple(key for key, _ in approaches(pitfall, seed)) for seed in range(2)}
-    assert orders == {("wrong", "correct"), ("correct", "wrong")}
+    url = mode(lesson, page) if page != "deep-dive" else lesson.get_absolute_url()
+    keys = pitfall_keys(client.get(url).content.decode())
+    assert sorted(keys) == sorted(o.key for o in ITEM_TYPES["pitfall"].options(pitfall))
+    assert not {"wrong", "correct", "0", "1", "a", "b"} & {k.lower() for k in keys}
+    commit = reverse("quizzes:commit", args=[lesson.slug, "pitfall", pitfall.pk])
+    for literal in ("wrong", "correct", ""):
+        assert client.post(commit, {"answer": literal}).status_code == 400
+    other = full_lesson(steps=1, practice=0).pitfalls.get()
+    assert client.post(commit, {"answer": wrong_key(other)}).status_code == 400
+    assert not Commit.objects.exists()
+
+
+def test_pitfall_option_keys_differ_per_pitfall_and_order_varies_per_learner(lesson):
+    """Which key is the wrong approach cannot be learnt once and reused, nor read off the order."""
+    first = lesson.pitfalls.get()
+    second = PitfallFactory(lesson=lesson, order=2)
+    assert wrong_key(first) != wrong_key(second)
+    orders = {
+        tuple(o.label == first.wrong for o in ITEM_TYPES["pitfall"].shown(first, seed))
+        for seed in range(20)
+    }
+    assert orders == {(True, False), (False, True)}
+    assert ITEM_TYPES["pitfall"].shown(first, 7) == ITEM_TYPES["pitfall"].shown(first, 7)
+
+
+def test_no_page_shows_a_pitfall_verdict_or_root_cause_before_the_pick(client, lesson):
+    """Every mode, page and fragment keeps a pitfall's labels and root cause until the pick."""
+    pitfall = lesson.pitfalls.get()
+    client.post(
+        reverse("quizzes:commit", args=[lesson.slug, "myth", lesson.myths.get(order=1).pk]),
+        {"answer": "no"},
+    )
+    urls = [
+        reverse("catalog"),
+        reverse("my-learning"),
+        reverse("review"),
+        lesson.get_absolute_url(),
+        reverse("quizzes:practice", args=[lesson.slug]),
+        reverse("quizzes:test", args=[lesson.slug]),
+        *(
+            reverse("lesson-mode", args=[lesson.slug, m.slug])
+            for m in MODES
+            if m.url_name == "mode"
+        ),
+    ]
+    responses = [client.get(url) for url in urls]
+    responses += [
+        client.get(mode(lesson, "step-by-step"), **HTMX),
+        client.get(mode(lesson, "myths") + "?n=2", **HTMX),
+        client.get(reverse("quizzes:practice", args=[lesson.slug]) + "?q=1", **HTMX),
+    ]
+    for response in responses:
+        assert response.status_code == 200, response.request["PATH_INFO"]
+        seen = page_text(response)
+        for hidden in ("Wrong approach:", "Correct approach:", "Root cause:"):
+            assert hidden not in seen, response.request["PATH_INFO"]
+        assert text(pitfall.root_cause) not in seen, response.request["PATH_INFO"]
+    client.post(
+        reverse("quizzes:commit", args=[lesson.slug, "pitfall", pitfall.pk]),
+        {"answer": wrong_key(pitfall)},
+    )
+    after = page_text(client.get(lesson.get_absolute_url()))
+    assert "Right: that is the wrong approach." in after
+    assert text(pitfall.root_cause) in after
 
 
 def test_flashcards_come_from_insights_takeaways_nuances_and_authored_cards(lesson):
