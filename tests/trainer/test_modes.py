@@ -298,6 +298,54 @@ def test_rating_a_card_moves_the_queue_and_survives_login(client, lesson):
     assert "1 due" in review
 
 
+def test_flashcards_hide_a_predicted_steps_insight_until_its_commit(client, lesson):
+    """The insight of a step with a prediction is no card until the prediction is committed."""
+    step = lesson.steps.get(order=1)
+    key = f"insight:{step.pk}"
+    rate = reverse("flashcard-rate", args=[lesson.slug])
+    page = client.get(mode(lesson, "flashcards"))
+    assert key not in [c.key for c in page.context["deck"].cards]
+    assert text(step.insight) not in page_text(page)
+    assert "4 cards" in page_text(page)
+    assert client.post(rate, {"card": key, "rating": "3"}).status_code == 400
+    assert not CardSchedule.objects.exists()
+
+    client.post(
+        reverse("quizzes:commit", args=[lesson.slug, "step", step.pk]),
+        {"answer": str(step.options.get(is_expected=True).pk)},
+    )
+    page = client.get(mode(lesson, "flashcards"))
+    assert page.context["deck"].card.key == key
+    assert text(step.insight) in page_text(page)
+    assert "5 cards" in page_text(page)
+    assert client.post(rate, {"card": key, "rating": "1"}).status_code == 302
+
+
+def test_review_queue_leaves_out_cards_a_reveal_still_hides(client, lesson):
+    """A due card made from a step still behind its prediction stays out of /review/."""
+    step = lesson.steps.get(order=1)
+    client.post(
+        reverse("quizzes:commit", args=[lesson.slug, "myth", lesson.myths.get(order=1).pk]),
+        {"answer": "no"},
+    )
+    learner = Commit.objects.get().learner
+    # As if the step gained its prediction after the learner had studied its insight.
+    card = next(c for c in cards_for(lesson) if c.key == f"insight:{step.pk}")
+    card_review(
+        learner=learner, lesson=lesson, card=card, rating=1, now=timezone.now() - timedelta(days=1)
+    )
+    before = page_text(client.get(reverse("review")))
+    assert text(step.insight) not in before
+    assert "Nothing is due" in before
+    client.post(
+        reverse("quizzes:commit", args=[lesson.slug, "step", step.pk]),
+        {"answer": str(step.options.get(is_expected=True).pk)},
+    )
+    after = page_text(client.get(reverse("review")))
+    assert "1 card due across your lessons" in after
+    assert text(step.insight) in after
+
+
 @pytest.mark.parametrize(
     "data", [{"card": "insight:0", "rating": "3"}, {"card": "", "rating": "3"}, {"rating": "9"}]
 )
