@@ -282,6 +282,11 @@ class StepByStep:
     def nav(self):
         return [(n, n - 1 <= self.open_until) for n in range(1, len(self.steps) + 1)]
 
+    @property
+    def next_query(self):
+        """The query that opens the next step on the step-by-step page."""
+        return f"?step={self.number + 1}"
+
 
 def step_by_step_state(learner, lesson, commits: dict, requested: int | None) -> StepByStep:
     steps = list(lesson.steps.all())
@@ -325,6 +330,11 @@ class MythRound:
     @property
     def finished(self):
         return self.myth is None
+
+    @property
+    def next_query(self):
+        """The query that opens the next myth, or the summary after the last one."""
+        return f"?n={self.number + 1}"
 
 
 def myth_round_state(lesson, commits: dict, requested: int | None) -> MythRound:

@@ -1,5 +1,8 @@
+from urllib.parse import urlsplit
+
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
@@ -20,8 +23,10 @@ from .services import (
 )
 from .state import (
     lesson_state,
+    myth_round_state,
     practice_number,
     practice_state,
+    step_by_step_state,
     test_intro_context,
     test_state,
 )
@@ -104,7 +109,28 @@ def commit(request, slug, kind, pk):
             return _back(request, lesson, anchor, query)
         return render(request, "quizzes/commit_repeated.html", {"lesson": lesson}, status=409)
     context.update(lesson=lesson, next=request.POST.get("next", ""), revealed=True)
-    return render(request, PARTIALS[kind], context, status=status)
+    context.update(_walk_after(request, lesson, learner, kind, item), card=PARTIALS[kind])
+    return render(request, "quizzes/commit_reveal.html", context, status=status)
+
+
+WALKS = {ItemKind.STEP: "step-by-step", ItemKind.MYTH: "myths"}
+
+
+def _walk_after(request, lesson, learner, kind, item) -> dict:
+    """On a walk's page (the form's ``next``), the walk's state after committing ``item``.
+
+    The commit opens the next step, or changes the myth round's score, besides the card
+    itself; the response sends those parts too, so nothing waits for a reload.
+    """
+    mode = WALKS.get(kind)
+    page = urlsplit(request.POST.get("next", "")).path
+    if mode is None or page != reverse("lesson-mode", args=[lesson.slug, mode]):
+        return {}
+    content = lesson_with_content(lesson)
+    commits = lesson_state(learner, content).commits
+    if kind == ItemKind.STEP:
+        return {"walk": step_by_step_state(learner, content, commits, item.order), "oob": True}
+    return {"round": myth_round_state(content, commits, item.order), "oob": True}
 
 
 @require_safe

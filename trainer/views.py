@@ -123,7 +123,8 @@ def lesson_mode(request, slug, mode):
             requested = _int_param(request, "step", lesson.steps.all().count())
             context["walk"] = step_by_step_state(learner, lesson, state.commits, requested)
         elif mode == "myths":
-            requested = _int_param(request, "n", len(lesson.myths.all()))
+            # One past the last myth is the round's summary ("See your score").
+            requested = _int_param(request, "n", len(lesson.myths.all()) + 1)
             context["round"] = myth_round_state(lesson, state.commits, requested)
     except ValueError:
         return HttpResponseBadRequest("There is no such item in this lesson.")

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 
 from lessons.models import Myth, Pitfall, Step
 
@@ -20,3 +21,20 @@ def commit_for(state, item):
 def approaches(pitfall, seed):
     """A pitfall's two approaches, as (key, text), in an order fixed per learner."""
     return [(o.key, o.label) for o in ITEM_TYPES[ItemKind.PITFALL].shown(pitfall, seed)]
+
+
+@register.simple_tag
+def swap_link(url, target, label, css_class="button"):
+    """A link that works without JavaScript and, with htmx, swaps ``target`` in place.
+
+    Its ``href`` and ``data-hx-get`` are the one URL given, so the two cannot drift apart.
+    """
+    return format_html(
+        '<a class="{}" href="{}" data-hx-get="{}" data-hx-target="{}" data-hx-swap="outerHTML">'
+        "{}</a>",
+        css_class,
+        url,
+        url,
+        target,
+        label,
+    )

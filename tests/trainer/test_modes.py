@@ -413,3 +413,153 @@ def test_empty_lesson_modes_do_not_fail(client):
         "expert",
     ):
         assert client.get(mode(lesson, slug)).status_code == 200
+
+
+def swap_links(html):
+    """Every link of a page that htmx follows: its attributes, unescaped."""
+    found = []
+    for tag in re.findall(r"<a\b[^>]*>", html):
+        attrs = {k: unescape(v) for k, v in re.findall(r'([\w-]+)="([^"]*)"', tag)}
+        if "hx-get" in attrs or "data-hx-get" in attrs:
+            found.append(attrs)
+    return found
+
+
+def link_named(html, label):
+    tag = re.search(rf"<a\b([^>]*)>{re.escape(label)}</a>", html).group(1)
+    return {k: unescape(v) for k, v in re.findall(r'([\w-]+)="([^"]*)"', tag)}
+
+
+def expected_answer(step):
+    return str(step.options.get(is_expected=True).pk)
+
+
+def test_walks_reach_the_end_with_plain_form_posts(client):
+    """Without JavaScript, step by step and myth busters run to the end by links and posts."""
+    lesson = full_lesson(steps=3, practice=0)
+    walk = mode(lesson, "step-by-step")
+    url = walk
+    for step in lesson.steps.order_by("order"):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert f"Step {step.order} of 3" in page_text(page)
+        if step.has_prediction:
+            response = client.post(
+                reverse("quizzes:commit", args=[lesson.slug, "step", step.pk]),
+                {"answer": expected_answer(step), "next": page.request["PATH_INFO"]},
+            )
+        else:
+            response = client.post(reverse("step-read", args=[lesson.slug, step.pk]))
+        assert response.status_code == 302
+        page = client.get(response["Location"])
+        # A committed prediction comes back to its step, now with "Next step"; a step
+        # marked read goes straight on to the next one.
+        url = response["Location"]
+        if step.has_prediction:
+            url = link_named(page.content.decode(), "Next step")["href"]
+    assert "You have worked through every step." in page_text(page)
+
+    url = mode(lesson, "myths")
+    for myth in lesson.myths.order_by("order"):
+        page = client.get(url)
+        assert f"Myth {myth.order} of 2" in page_text(page)
+        response = client.post(
+            reverse("quizzes:commit", args=[lesson.slug, "myth", myth.pk]),
+            {"answer": "no", "next": url},
+        )
+        assert response.status_code == 302
+        html = client.get(response["Location"]).content.decode()
+        label = "Next myth" if myth.order < 2 else "See your score"
+        url = link_named(html, label)["href"]
+    summary = client.get(url)
+    assert summary.status_code == 200
+    assert "Round complete: 1 of 2 right" in page_text(summary)
+
+
+def test_walk_commits_with_htmx_send_what_they_change_out_of_band(client):
+    """An htmx commit on a walk's page also swaps in the opened next step and the new score."""
+    lesson = full_lesson(steps=3, practice=0)
+    first = lesson.steps.get(order=1)
+    walk = mode(lesson, "step-by-step")
+    before = client.get(walk).content.decode()
+    assert '<span aria-label="Step 2, locked">2</span>' in before
+    assert "Next step" not in before
+    response = client.post(
+        reverse("quizzes:commit", args=[lesson.slug, "step", first.pk]),
+        {"answer": expected_answer(first), "next": walk},
+        **HTMX,
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "That is right." in page_text(response)
+    assert '<nav id="step-nav" aria-label="Steps" data-hx-swap-oob="true">' in html
+    assert '<a href="?step=2" aria-label="Step 2">2</a>' in html
+    assert '<div id="step-next" data-hx-swap-oob="true">' in html
+    following = link_named(html, "Next step")
+    assert following["href"] == following["data-hx-get"] == f"{walk}?step=2"
+    assert following["data-hx-target"] == "#step-by-step"
+    assert html.count("data-autofocus") == 1  # on the reveal, not on the walk's parts
+    step_two = client.get(following["data-hx-get"], **HTMX)
+    assert "Step 2 of 3" in page_text(step_two)
+
+    round_url = mode(lesson, "myths")
+    myths = list(lesson.myths.order_by("order"))
+    expected_lines = ["score so far: 1 of 1 answered", "score so far: 1 of 2 answered"]
+    url = f"{round_url}?n=1"
+    for myth, line in zip(myths, expected_lines, strict=True):
+        response = client.post(
+            reverse("quizzes:commit", args=[lesson.slug, "myth", myth.pk]),
+            {"answer": "no", "next": url},
+            **HTMX,
+        )
+        html = response.content.decode()
+        assert 'id="myth-position" tabindex="-1" data-hx-swap-oob="true"' in html
+        assert line in page_text(response)
+        page = client.get(url, **HTMX).content.decode()
+        label = "Next myth" if myth.order < 2 else "See your score"
+        link = link_named(page, label)
+        assert link["href"] == link["data-hx-get"]
+        url = link["data-hx-get"]
+    assert "Round complete: 1 of 2 right" in page_text(client.get(url, **HTMX))
+
+
+def test_commits_elsewhere_send_no_walk_parts(client):
+    """A commit from the Deep Dive answers with its card only: the walks are not on that page."""
+    lesson = full_lesson(steps=2, practice=0)
+    step = lesson.steps.get(order=1)
+    response = client.post(
+        reverse("quizzes:commit", args=[lesson.slug, "step", step.pk]),
+        {"answer": expected_answer(step), "next": lesson.get_absolute_url()},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert "hx-swap-oob" not in response.content.decode()
+
+
+def test_every_swap_link_has_the_same_href_and_hx_get(client, lesson):
+    """Each link htmx follows goes where it goes without JavaScript too."""
+    for myth in lesson.myths.all():
+        client.post(
+            reverse("quizzes:commit", args=[lesson.slug, "myth", myth.pk]), {"answer": "yes"}
+        )
+    for question in lesson.questions.filter(kind="practice"):
+        client.post(
+            reverse("quizzes:commit", args=[lesson.slug, "question", question.pk]),
+            {"answer": str(question.choices.first().pk)},
+        )
+    urls = [
+        lesson.get_absolute_url(),
+        reverse("quizzes:practice", args=[lesson.slug]),
+        reverse("quizzes:practice", args=[lesson.slug]) + "?q=1",
+        mode(lesson, "step-by-step"),
+        *(mode(lesson, "myths") + f"?n={n}" for n in (1, 2, 3)),
+    ]
+    seen = 0
+    for url in urls:
+        for headers in ({}, HTMX):
+            response = client.get(url, **headers)
+            assert response.status_code == 200, url
+            for attrs in swap_links(response.content.decode()):
+                assert attrs["href"] == attrs.get("data-hx-get", attrs.get("hx-get")), url
+                seen += 1
+    assert seen >= 8
