@@ -129,6 +129,12 @@ class QuestionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if "final_answer" in self.fields:
+            kind = cleaned.get("kind") or self.instance.kind
+            for problem in validation.final_answer_problems(
+                cleaned.get("final_answer", ""), kind=kind
+            ):
+                self.add_error("final_answer", problem)
         if not {"teaches_step", "teaches_myth", "teaches_pitfall"} & set(self.fields):
             return cleaned
         lesson = cleaned.get("lesson") or getattr(self.instance, "lesson", None)
