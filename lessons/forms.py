@@ -47,12 +47,10 @@ class DiagramTextarea(forms.Textarea):
 
 
 class LessonForm(forms.ModelForm):
-    estimated_minutes = forms.IntegerField(min_value=1, max_value=600, initial=15)
-
     class Meta:
         model = Lesson
         fields = [
-            "slug", "title", "subtitle", "category", "estimated_minutes", "published",
+            "slug", "title", "subtitle", "category", "published",
             "what_is_it", "why_it_matters", "where_it_fits", "prerequisites", "next_lessons",
             "core_idea", "analogy", "diagram", "how_it_works", "why_designed",
             "internals_diagram", "when_not_to_use", "production_patterns",

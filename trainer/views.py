@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST, require_safe
 from lessons.cache import lesson_with_content
 from lessons.cards import cards_for
 from lessons.models import Lesson, Step
-from lessons.modes import BY_SLUG, MODES, mode_minutes
+from lessons.modes import BY_SLUG, MODES, deep_dive_minutes, mode_minutes
 from quizzes.flashcards import card_review, cards_offered
 from quizzes.learners import learner_for
 from quizzes.models import LessonProgress, Rating
@@ -48,6 +48,7 @@ def catalog(request):
         progress = {p.lesson_id: p for p in LessonProgress.objects.filter(learner=learner)}
     remembered = request.session.get(MODE_SESSION_KEY, {})
     for lesson in lessons:
+        lesson.minutes = deep_dive_minutes(lesson_with_content(lesson))
         lesson.progress = progress.get(lesson.pk)
         if lesson.progress is not None:
             lesson.progress.lesson = lesson  # trainer/_progress.html reads its title
@@ -84,6 +85,7 @@ def _lesson_context(request, slug, mode):
         "state": lesson_state(learner, lesson),
         "test": test,
         "mode": BY_SLUG[mode],
+        "lesson_minutes": minutes["deep-dive"],
         "modes": [
             {
                 "mode": m,
