@@ -24,6 +24,7 @@ from .services import (
 from .state import (
     lesson_state,
     myth_round_state,
+    pitfall_score,
     practice_number,
     practice_state,
     step_by_step_state,
@@ -113,14 +114,15 @@ def commit(request, slug, kind, pk):
     return render(request, "quizzes/commit_reveal.html", context, status=status)
 
 
-WALKS = {ItemKind.STEP: "step-by-step", ItemKind.MYTH: "myths"}
+WALKS = {ItemKind.STEP: "step-by-step", ItemKind.MYTH: "myths", ItemKind.PITFALL: "pitfalls"}
 
 
 def _walk_after(request, lesson, learner, kind, item) -> dict:
     """On a walk's page (the form's ``next``), the walk's state after committing ``item``.
 
-    The commit opens the next step, or changes the myth round's score, besides the card
-    itself; the response sends those parts too, so nothing waits for a reload.
+    The commit opens the next step, or changes the myth round's or the pitfall spotter's
+    score, besides the card itself; the response sends those parts too, so nothing waits
+    for a reload.
     """
     mode = WALKS.get(kind)
     page = urlsplit(request.POST.get("next", "")).path
@@ -130,7 +132,9 @@ def _walk_after(request, lesson, learner, kind, item) -> dict:
     commits = lesson_state(learner, content).commits
     if kind == ItemKind.STEP:
         return {"walk": step_by_step_state(learner, content, commits, item.order), "oob": True}
-    return {"round": myth_round_state(content, commits, item.order), "oob": True}
+    if kind == ItemKind.MYTH:
+        return {"round": myth_round_state(content, commits, item.order), "oob": True}
+    return {"score": pitfall_score(content, commits), "oob": True}
 
 
 @require_safe

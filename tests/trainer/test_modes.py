@@ -181,7 +181,16 @@ def test_pitfall_spotter_hides_the_answer_until_the_pick(client, lesson):
     assert "Right: that is the wrong approach." in revealed
     assert text(pitfall.root_cause) in revealed
     assert Commit.objects.get().correct
-    assert "Score: 1 right of 1 answered" in page_text(client.get(mode(lesson, "pitfalls")))
+    # Posted from the spotter's page: its score line comes along, swapped out of band.
+    second = PitfallFactory(lesson=lesson, order=2)
+    response = client.post(
+        reverse("quizzes:commit", args=[lesson.slug, "pitfall", second.pk]),
+        {"answer": wrong_key(second), "next": mode(lesson, "pitfalls")},
+        **HTMX,
+    )
+    assert '<p id="pitfall-score" data-hx-swap-oob="true">' in response.content.decode()
+    assert "Score: 2 right of 2 answered (2 pitfalls)" in page_text(response)
+    assert "Score: 2 right of 2 answered" in page_text(client.get(mode(lesson, "pitfalls")))
 
 
 @pytest.mark.parametrize("page", ["pitfalls", "deep-dive"])
