@@ -22,14 +22,13 @@ from .services import (
     hint_reveal,
 )
 from .state import (
+    WALK_MODES,
     lesson_state,
-    myth_round_state,
-    pitfall_score,
     practice_number,
     practice_state,
-    step_by_step_state,
     test_intro_context,
     test_state,
+    walk_after_commit,
 )
 
 NOT_AN_OPTION = "Choose one of the options shown for this item."
@@ -110,31 +109,14 @@ def commit(request, slug, kind, pk):
             return _back(request, lesson, anchor, query)
         return render(request, "quizzes/commit_repeated.html", {"lesson": lesson}, status=409)
     context.update(lesson=lesson, next=request.POST.get("next", ""), revealed=True)
-    context.update(_walk_after(request, lesson, learner, kind, item), card=PARTIALS[kind])
-    return render(request, "quizzes/commit_reveal.html", context, status=status)
-
-
-WALKS = {ItemKind.STEP: "step-by-step", ItemKind.MYTH: "myths", ItemKind.PITFALL: "pitfalls"}
-
-
-def _walk_after(request, lesson, learner, kind, item) -> dict:
-    """On a walk's page (the form's ``next``), the walk's state after committing ``item``.
-
-    The commit opens the next step, or changes the myth round's or the pitfall spotter's
-    score, besides the card itself; the response sends those parts too, so nothing waits
-    for a reload.
-    """
-    mode = WALKS.get(kind)
+    mode = WALK_MODES.get(kind)
     page = urlsplit(request.POST.get("next", "")).path
-    if mode is None or page != reverse("lesson-mode", args=[lesson.slug, mode]):
-        return {}
-    content = lesson_with_content(lesson)
-    commits = lesson_state(learner, content).commits
-    if kind == ItemKind.STEP:
-        return {"walk": step_by_step_state(learner, content, commits, item.order), "oob": True}
-    if kind == ItemKind.MYTH:
-        return {"round": myth_round_state(content, commits, item.order), "oob": True}
-    return {"score": pitfall_score(content, commits), "oob": True}
+    if mode and page == reverse("lesson-mode", args=[lesson.slug, mode]):
+        # Committed on a walk's page: what else the commit changed there comes along.
+        context.update(walk_after_commit(learner, lesson, kind, item), oob=True)
+    return render(
+        request, "quizzes/commit_reveal.html", {**context, "card": PARTIALS[kind]}, status=status
+    )
 
 
 @require_safe
