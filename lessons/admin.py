@@ -321,7 +321,6 @@ class LessonAdmin(ContentAdmin):
                     "subtitle",
                     "slug",
                     "category",
-                    "estimated_minutes",
                     "published",
                     "publishing",
                 ]

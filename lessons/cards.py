@@ -2,6 +2,8 @@
 
 A card's key names its source ("insight:12", "takeaway:3", "nuance:7", "card:5"), so a
 learner's schedule for it survives edits to the text and follows the card if it moves.
+A card made from content the lesson hides until a commit (a step's insight, when the step
+asks for a prediction) names that item in ``hidden_until``, so it is not offered before.
 """
 
 from dataclasses import dataclass
@@ -13,13 +15,18 @@ class CardSpec:
     kind: str
     front: str
     back: str
+    hidden_until: tuple[str, int] | None = None  # (item kind, pk) whose commit reveals it
 
 
 def cards_for(lesson) -> list[CardSpec]:
     """Every card of a lesson whose content is fetched (``Lesson.objects.with_content``)."""
     cards = [
         CardSpec(
-            f"insight:{s.pk}", "Key insight", f"What is the key insight of “{s.title}”?", s.insight
+            f"insight:{s.pk}",
+            "Key insight",
+            f"What is the key insight of “{s.title}”?",
+            s.insight,
+            hidden_until=("step", s.pk) if s.has_prediction else None,
         )
         for s in lesson.steps.all()
         if s.insight

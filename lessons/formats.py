@@ -222,7 +222,7 @@ def validate(data) -> list[str]:
     counts = {"step": len(steps), "myth": len(myths), "pitfall": len(pitfalls)}
     for kind in QuestionKind.values:
         for i, question in enumerate(c.items(lesson, kind, ""), start=1):
-            _check_question(c, question, f"{kind}[{i}]", counts)
+            _check_question(c, question, f"{kind}[{i}]", counts, kind=kind)
     return c.errors
 
 
@@ -239,7 +239,10 @@ def _check_options(c: _Checker, options: list, path: str, flag: str, word: str) 
         c.error(path, f"exactly one option must be {word} (found {marked})")
 
 
-def _check_question(c: _Checker, question, path: str, counts: dict[str, int]) -> None:
+def _check_question(c: _Checker, question, path: str, counts: dict[str, int], *, kind: str) -> None:
+    # Imported here: lessons.validation builds on this module.
+    from .validation import final_answer_problems
+
     question = c.mapping(
         question,
         path,
@@ -252,6 +255,9 @@ def _check_question(c: _Checker, question, path: str, counts: dict[str, int]) ->
     c.text(question, "stem", path)
     for key in ("hint", "final_answer", "quick_check"):
         c.text(question, key, path, required=False)
+    if isinstance(question.get("final_answer"), str):
+        for problem in final_answer_problems(question["final_answer"], kind=kind):
+            c.error(f"{path}.final_answer", problem)
     choices = c.items(question, "choices", path, minimum=2)
     if len(choices) > 6:
         c.error(f"{path}.choices", "has more than six choices")

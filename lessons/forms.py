@@ -47,12 +47,10 @@ class DiagramTextarea(forms.Textarea):
 
 
 class LessonForm(forms.ModelForm):
-    estimated_minutes = forms.IntegerField(min_value=1, max_value=600, initial=15)
-
     class Meta:
         model = Lesson
         fields = [
-            "slug", "title", "subtitle", "category", "estimated_minutes", "published",
+            "slug", "title", "subtitle", "category", "published",
             "what_is_it", "why_it_matters", "where_it_fits", "prerequisites", "next_lessons",
             "core_idea", "analogy", "diagram", "how_it_works", "why_designed",
             "internals_diagram", "when_not_to_use", "production_patterns",
@@ -129,6 +127,12 @@ class QuestionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if "final_answer" in self.fields:
+            kind = cleaned.get("kind") or self.instance.kind
+            for problem in validation.final_answer_problems(
+                cleaned.get("final_answer", ""), kind=kind
+            ):
+                self.add_error("final_answer", problem)
         if not {"teaches_step", "teaches_myth", "teaches_pitfall"} & set(self.fields):
             return cleaned
         lesson = cleaned.get("lesson") or getattr(self.instance, "lesson", None)

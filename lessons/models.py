@@ -60,6 +60,8 @@ class Lesson(models.Model):
     title = models.CharField(max_length=200)
     subtitle = models.CharField(max_length=100, blank=True)
     category = models.CharField(max_length=100, help_text='For example "AWS · cloud".')
+    # Kept so older lesson files load and export unchanged; never shown. Pages show the
+    # minutes computed from the content (lessons.modes.deep_dive_minutes).
     estimated_minutes = models.PositiveSmallIntegerField(default=15)
     published = models.BooleanField(default=False)
 

@@ -66,6 +66,12 @@ def _minutes(word_count: int, **items: int) -> int:
     return max(1, math.ceil(seconds / 60))
 
 
+def deep_dive_minutes(lesson) -> int:
+    """The lesson's minutes wherever one figure stands for it (catalog, header): its Deep
+    Dive, every section in order. The lesson's content is already fetched."""
+    return mode_minutes(lesson, cards=0, test_questions=0)["deep-dive"]
+
+
 def mode_minutes(lesson, *, cards: int, test_questions: int) -> dict[str, int]:
     """Estimated minutes for each mode of a lesson whose content is already fetched."""
     steps = list(lesson.steps.all())

@@ -6,6 +6,7 @@ them on a saved lesson before it may be published, so a message reads the same w
 it appears. A lesson without problems also exports to a file that loads back.
 """
 
+import re
 from collections import Counter
 
 from django.db import router
@@ -59,6 +60,36 @@ def choice_problems(correct: list[bool]) -> list[str]:
     if correct and sum(correct) != 1:
         problems.append(f"Exactly one choice must be correct (found {sum(correct)}).")
     return problems
+
+
+# A question's choices show in a shuffled order and without letters where the learner
+# answers it in the pattern test (quizzes.services.attempt_open); practice shows them in
+# order, lettered A, B, C...
+SHUFFLED_KINDS = {QuestionKind.TEST}
+NAMED_BY_LETTER = re.compile(
+    r"""\*\*\s*\(?[A-Fa-f][.):]?\)?\s*\*\*      # **B**, **(b)**, **C.**
+    | __\s*[A-Fa-f]\s*__                         # __B__
+    | \(\s*[A-Fa-f]\s*\)                         # (b)
+    | \b(?i:answer|option|choice)s?\b\s*(?i:is\s+)?[:=]?\s*   # Answer: C, option D,
+      (?:[A-F]\b|[a-f](?=\s*(?:[.,;:)]|$)))               # the answer is d.
+    | ^\s*[A-F]\s*[.):\u2014\u2013-]\s             # B. ..., C) ..., A - ...
+    """,
+    re.VERBOSE | re.MULTILINE,
+)
+
+
+def final_answer_problems(final_answer: str, *, kind: str) -> list[str]:
+    """A question shown with shuffled, unlettered choices states its final answer in words.
+
+    "Final answer: B" means nothing to a learner whose choices were shuffled, so a final
+    answer of such a question may not name a choice by its letter.
+    """
+    if kind not in SHUFFLED_KINDS or not NAMED_BY_LETTER.search(final_answer or ""):
+        return []
+    return [
+        "The final answer names a choice by its letter, but this question's choices are "
+        "shown shuffled and without letters: state the answer in words."
+    ]
 
 
 def difficulty_problems(difficulty: str) -> list[str]:
@@ -142,6 +173,7 @@ def question_problems(question: Question) -> list[str]:
     return (
         difficulty_problems(question.difficulty)
         + choice_problems([c.is_correct for c in choices])
+        + final_answer_problems(question.final_answer, kind=question.kind)
         + order_problems([c.order for c in choices], "choice")
         + order_problems([s.order for s in question.solution.all()], "solution step")
         + teaches_problems(

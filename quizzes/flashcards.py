@@ -36,6 +36,16 @@ def card_review(
     return schedule
 
 
+def cards_offered(cards: list[CardSpec], commits) -> list[CardSpec]:
+    """The cards a learner may study: none shows what a reveal still hides from them.
+
+    ``commits`` holds ``(kind, item_id)`` of the learner's commits on the cards' lesson;
+    a card hidden until an item's commit is offered once that commit exists.
+    """
+    done = {(str(kind), pk) for kind, pk in commits}
+    return [c for c in cards if c.hidden_until is None or c.hidden_until in done]
+
+
 def next_card(cards: list[CardSpec], schedules: dict[str, CardSchedule], now: datetime):
     """The card to study now: the most overdue one, else a new one; None when all wait."""
     due = sorted((s.due, c.key) for c in cards if (s := schedules.get(c.key)) and s.due <= now)

@@ -7,6 +7,8 @@ second, revealing, progress) is the same for every kind and lives in ``quizzes.s
 
 from dataclasses import dataclass
 
+from django.utils.crypto import constant_time_compare, salted_hmac
+
 from lessons.cache import lesson_part
 from lessons.models import Lesson
 
@@ -77,16 +79,37 @@ class QuestionChoice(ItemType):
 
 
 class PitfallPick(ItemType):
-    """The learner picks which of two approaches is the wrong one."""
+    """The learner picks which of two approaches is the wrong one.
+
+    The options' keys are keyed hashes of the pitfall and its side, so the markup says
+    nothing about which key is the wrong approach, and a key from one pitfall is no
+    option of another. The order they are shown in is shuffled per learner the same way.
+    """
 
     kind = ItemKind.PITFALL
     part = "pitfalls"
+    SALT = "quizzes.items.PitfallPick"
+
+    def _key(self, item, side: str) -> str:
+        return salted_hmac(self.SALT, f"{item.pk}:{side}", algorithm="sha256").hexdigest()[:16]
 
     def options(self, item):
-        return [Option("wrong", item.wrong), Option("correct", item.correct)]
+        return [
+            Option(self._key(item, "wrong"), item.wrong),
+            Option(self._key(item, "correct"), item.correct),
+        ]
 
     def is_correct(self, item, key):
-        return key == "wrong"
+        return constant_time_compare(key, self._key(item, "wrong"))
+
+    def shown(self, item, seed) -> list[Option]:
+        """The two options in the order one learner (``seed``) always sees them."""
+        return sorted(
+            self.options(item),
+            key=lambda option: salted_hmac(
+                self.SALT, f"{seed}:{option.key}", algorithm="sha256"
+            ).hexdigest(),
+        )
 
 
 ITEM_TYPES: dict[str, ItemType] = {

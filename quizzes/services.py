@@ -139,6 +139,21 @@ def attempt_open(*, learner: Learner, lesson: Lesson, kind: str, rng=None) -> At
         )
 
 
+def attempt_current(*, learner: Learner, lesson: Lesson, kind: str) -> Attempt:
+    """The learner's latest attempt at the lesson's set of ``kind``, finished or not.
+
+    The first one is opened when there is none; after that only ``attempt_restart``
+    opens another, so answering a finished attempt is refused instead of quietly
+    starting a new one.
+    """
+    latest = (
+        Attempt.objects.filter(learner=learner, lesson=lesson, kind=kind)
+        .order_by("-number")
+        .first()
+    )
+    return latest or attempt_open(learner=learner, lesson=lesson, kind=kind)
+
+
 def attempt_restart(*, learner: Learner, lesson: Lesson, kind: str) -> Attempt:
     """Close the open attempt (unanswered questions count as wrong) and start another."""
     with transaction.atomic():
@@ -183,6 +198,8 @@ def hint_reveal(*, learner: Learner, attempt: Attempt, question: Question) -> Hi
     """Record that the learner asked for a question's hint in this attempt."""
     if attempt.learner_id != learner.pk or question.pk not in attempt.question_ids:
         raise CommitRefused("That question is not part of your attempt.", status=404)
+    if attempt.is_finished:
+        raise CommitRefused("This attempt is already finished.", status=409)
     hint, _ = HintRequest.objects.get_or_create(attempt=attempt, question=question)
     return hint
 

@@ -4,11 +4,12 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
+from lessons.cache import lesson_with_content
 from lessons.cards import cards_for
 from lessons.models import Lesson, Question, QuestionKind
 
 from . import scoring
-from .flashcards import next_card
+from .flashcards import cards_offered, next_card
 from .models import (
     Attempt,
     CardSchedule,
@@ -282,6 +283,11 @@ class StepByStep:
     def nav(self):
         return [(n, n - 1 <= self.open_until) for n in range(1, len(self.steps) + 1)]
 
+    @property
+    def next_query(self):
+        """The query that opens the next step on the step-by-step page."""
+        return f"?step={self.number + 1}"
+
 
 def step_by_step_state(learner, lesson, commits: dict, requested: int | None) -> StepByStep:
     steps = list(lesson.steps.all())
@@ -326,6 +332,11 @@ class MythRound:
     def finished(self):
         return self.myth is None
 
+    @property
+    def next_query(self):
+        """The query that opens the next myth, or the summary after the last one."""
+        return f"?n={self.number + 1}"
+
 
 def myth_round_state(lesson, commits: dict, requested: int | None) -> MythRound:
     myths = list(lesson.myths.all())
@@ -345,6 +356,23 @@ def pitfall_score(lesson, commits: dict) -> tuple[int, int, int]:
     return sum(1 for c in picks if c and c.correct), sum(1 for c in picks if c), len(pitfalls)
 
 
+# The modes that walk through one kind of item, keeping a position or a score on the page.
+WALK_MODES = {ItemKind.STEP: "step-by-step", ItemKind.MYTH: "myths", ItemKind.PITFALL: "pitfalls"}
+
+
+def walk_after_commit(learner, lesson, kind: str, item) -> dict:
+    """What a commit to ``item`` changed on its walk's page besides the item's own card:
+    the step-by-step position (the next step opens), the myth round or the pitfall score.
+    """
+    content = lesson_with_content(lesson)
+    commits = lesson_state(learner, content).commits
+    if kind == ItemKind.STEP:
+        return {"walk": step_by_step_state(learner, content, commits, item.order)}
+    if kind == ItemKind.MYTH:
+        return {"round": myth_round_state(content, commits, item.order)}
+    return {"score": pitfall_score(content, commits)}
+
+
 @dataclass
 class Deck:
     cards: list
@@ -354,8 +382,9 @@ class Deck:
     new: int
 
 
-def deck_state(learner, lesson, now) -> Deck:
-    cards = cards_for(lesson)
+def deck_state(learner, lesson, now, commits) -> Deck:
+    """The learner's flashcards on a lesson; ``commits`` as in ``LessonState.commits``."""
+    cards = cards_offered(cards_for(lesson), commits)
     schedules = {}
     if learner is not None:
         schedules = {
@@ -368,3 +397,42 @@ def deck_state(learner, lesson, now) -> Deck:
         due=sum(1 for c in cards if (s := schedules.get(c.key)) and s.due <= now),
         new=sum(1 for c in cards if c.key not in schedules),
     )
+
+
+@dataclass
+class ReviewQueue:
+    due: list[CardSchedule]
+    card: object = None
+    lesson: Lesson | None = None
+
+
+def review_state(learner, now) -> ReviewQueue:
+    """Every card due now across published lessons, most overdue first, and the first one.
+
+    A card the lesson still hides from the learner (see ``cards_offered``) is left out.
+    """
+    if learner is None:
+        return ReviewQueue(due=[])
+    due = list(
+        CardSchedule.objects.filter(learner=learner, due__lte=now, lesson__published=True)
+        .select_related("lesson")
+        .order_by("due")
+    )
+    if not due:
+        return ReviewQueue(due=[])
+    lesson_ids = {s.lesson_id for s in due}
+    commits = {pk: set() for pk in lesson_ids}
+    for commit in Commit.objects.filter(learner=learner, lesson_id__in=lesson_ids, attempt=None):
+        commits[commit.lesson_id].add((commit.kind, commit.item_id))
+    cards = {
+        lesson.pk: (
+            lesson,
+            {c.key: c for c in cards_offered(cards_for(lesson), commits[lesson.pk])},
+        )
+        for lesson in Lesson.objects.with_content().filter(pk__in=lesson_ids)
+    }
+    due = [s for s in due if s.card_key in cards[s.lesson_id][1]]
+    if not due:
+        return ReviewQueue(due=[])
+    lesson, offered = cards[due[0].lesson_id]
+    return ReviewQueue(due=due, card=offered[due[0].card_key], lesson=lesson)

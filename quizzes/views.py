@@ -1,5 +1,8 @@
+from urllib.parse import urlsplit
+
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
@@ -11,6 +14,7 @@ from .learners import learner_for
 from .models import Attempt, ItemKind
 from .services import (
     CommitRefused,
+    attempt_current,
     attempt_finish,
     attempt_open,
     attempt_restart,
@@ -18,11 +22,13 @@ from .services import (
     hint_reveal,
 )
 from .state import (
+    WALK_MODES,
     lesson_state,
     practice_number,
     practice_state,
     test_intro_context,
     test_state,
+    walk_after_commit,
 )
 
 NOT_AN_OPTION = "Choose one of the options shown for this item."
@@ -69,7 +75,7 @@ def commit(request, slug, kind, pk):
     learner = learner_for(request, create=True)
     attempt = None
     if kind == ItemKind.QUESTION:
-        attempt = attempt_open(learner=learner, lesson=lesson, kind=QuestionKind.PRACTICE)
+        attempt = attempt_current(learner=learner, lesson=lesson, kind=QuestionKind.PRACTICE)
     try:
         record, created = commit_record(
             learner=learner,
@@ -103,7 +109,14 @@ def commit(request, slug, kind, pk):
             return _back(request, lesson, anchor, query)
         return render(request, "quizzes/commit_repeated.html", {"lesson": lesson}, status=409)
     context.update(lesson=lesson, next=request.POST.get("next", ""), revealed=True)
-    return render(request, PARTIALS[kind], context, status=status)
+    mode = WALK_MODES.get(kind)
+    page = urlsplit(request.POST.get("next", "")).path
+    if mode and page == reverse("lesson-mode", args=[lesson.slug, mode]):
+        # Committed on a walk's page: what else the commit changed there comes along.
+        context.update(walk_after_commit(learner, lesson, kind, item), oob=True)
+    return render(
+        request, "quizzes/commit_reveal.html", {**context, "card": PARTIALS[kind]}, status=status
+    )
 
 
 @require_safe
@@ -150,7 +163,7 @@ def hint(request, slug, pk):
     if question is None:
         raise Http404("This lesson has no such practice question.")
     learner = learner_for(request, create=True)
-    attempt = attempt_open(learner=learner, lesson=lesson, kind=QuestionKind.PRACTICE)
+    attempt = attempt_current(learner=learner, lesson=lesson, kind=QuestionKind.PRACTICE)
     try:
         hint_reveal(learner=learner, attempt=attempt, question=question)
     except CommitRefused as refused:

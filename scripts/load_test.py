@@ -146,6 +146,7 @@ def stop_gunicorn(process):
 def lesson_items():
     """What a learner can commit to in the shipped lesson, with each item's options."""
     from lessons.models import Lesson, QuestionKind
+    from quizzes.items import ITEM_TYPES
 
     lesson = Lesson.objects.get(slug=LESSON_SLUG)
     items = []
@@ -154,7 +155,8 @@ def lesson_items():
     for myth in lesson.myths.order_by("order"):
         items.append(("myth", myth.pk, ["yes", "no"]))
     for pitfall in lesson.pitfalls.order_by("order"):
-        items.append(("pitfall", pitfall.pk, ["wrong", "correct"]))
+        options = ITEM_TYPES["pitfall"].options(pitfall)
+        items.append(("pitfall", pitfall.pk, [o.key for o in options]))
     for question in lesson.questions.filter(kind=QuestionKind.PRACTICE).order_by("order"):
         items.append(("question", question.pk, [str(c.pk) for c in question.choices.all()]))
     return lesson.get_absolute_url(), items

@@ -8,10 +8,10 @@ from django.views.decorators.http import require_POST, require_safe
 from lessons.cache import lesson_with_content
 from lessons.cards import cards_for
 from lessons.models import Lesson, Step
-from lessons.modes import BY_SLUG, MODES, mode_minutes
-from quizzes.flashcards import card_review
+from lessons.modes import BY_SLUG, MODES, deep_dive_minutes, mode_minutes
+from quizzes.flashcards import card_review, cards_offered
 from quizzes.learners import learner_for
-from quizzes.models import CardSchedule, LessonProgress, Rating
+from quizzes.models import LessonProgress, Rating
 from quizzes.services import CommitRefused, mode_remember, step_mark_read
 from quizzes.state import (
     deck_state,
@@ -20,6 +20,7 @@ from quizzes.state import (
     pitfall_score,
     practice_number,
     practice_state,
+    review_state,
     step_by_step_state,
     test_intro_context,
 )
@@ -47,6 +48,7 @@ def catalog(request):
         progress = {p.lesson_id: p for p in LessonProgress.objects.filter(learner=learner)}
     remembered = request.session.get(MODE_SESSION_KEY, {})
     for lesson in lessons:
+        lesson.minutes = deep_dive_minutes(lesson_with_content(lesson))
         lesson.progress = progress.get(lesson.pk)
         if lesson.progress is not None:
             lesson.progress.lesson = lesson  # trainer/_progress.html reads its title
@@ -83,6 +85,7 @@ def _lesson_context(request, slug, mode):
         "state": lesson_state(learner, lesson),
         "test": test,
         "mode": BY_SLUG[mode],
+        "lesson_minutes": minutes["deep-dive"],
         "modes": [
             {
                 "mode": m,
@@ -93,6 +96,8 @@ def _lesson_context(request, slug, mode):
             for m in MODES
         ],
         "next": request.get_full_path(),
+        # Orders each pitfall's two approaches for this learner (quizzes.items.PitfallPick).
+        "seed": learner.pk if learner else 0,
     }
 
 
@@ -120,15 +125,15 @@ def lesson_mode(request, slug, mode):
             requested = _int_param(request, "step", lesson.steps.all().count())
             context["walk"] = step_by_step_state(learner, lesson, state.commits, requested)
         elif mode == "myths":
-            requested = _int_param(request, "n", len(lesson.myths.all()))
+            # One past the last myth is the round's summary ("See your score").
+            requested = _int_param(request, "n", len(lesson.myths.all()) + 1)
             context["round"] = myth_round_state(lesson, state.commits, requested)
     except ValueError:
         return HttpResponseBadRequest("There is no such item in this lesson.")
     if mode == "pitfalls":
         context["score"] = pitfall_score(lesson, state.commits)
-        context["seed"] = learner.pk if learner else 0
     elif mode == "flashcards":
-        context["deck"] = deck_state(learner, lesson, timezone.now())
+        context["deck"] = deck_state(learner, lesson, timezone.now(), state.commits)
     template = "trainer/lesson_mode.html"
     if request.htmx and mode in {"step-by-step", "myths"}:
         template += "#step-by-step" if mode == "step-by-step" else "#myth-round"
@@ -161,7 +166,9 @@ def step_read(request, slug, pk):
 @require_POST
 def flashcard_rate(request, slug):
     lesson = get_object_or_404(Lesson.objects.visible_to(request.user).with_content(), slug=slug)
-    card = next((c for c in cards_for(lesson) if c.key == request.POST.get("card")), None)
+    commits = lesson_state(learner_for(request), lesson).commits
+    offered = cards_offered(cards_for(lesson), commits)
+    card = next((c for c in offered if c.key == request.POST.get("card")), None)
     rating = request.POST.get("rating", "")
     if card is None or not rating.isdigit() or int(rating) not in Rating.values:
         return HttpResponseBadRequest("Rate one of this lesson's cards: Again, Hard, Good or Easy.")
@@ -170,7 +177,7 @@ def flashcard_rate(request, slug):
     if request.htmx:
         context = {
             "lesson": lesson,
-            "deck": deck_state(learner, lesson, timezone.now()),
+            "deck": deck_state(learner, lesson, timezone.now(), commits),
             "next": request.POST.get("next", ""),
             "revealed": True,
         }
@@ -181,20 +188,13 @@ def flashcard_rate(request, slug):
 @require_safe
 def review_queue(request):
     """Every card due now, across lessons, most overdue first."""
-    learner = learner_for(request)
-    now = timezone.now()
-    due = []
-    if learner is not None:
-        due = list(
-            CardSchedule.objects.filter(learner=learner, due__lte=now, lesson__published=True)
-            .select_related("lesson")
-            .order_by("due")
-        )
-    card = lesson = None
-    if due:
-        lesson = Lesson.objects.with_content().get(pk=due[0].lesson_id)
-        card = next((c for c in cards_for(lesson) if c.key == due[0].card_key), None)
-    context = {"due": due, "card": card, "lesson": lesson, "next": request.get_full_path()}
+    queue = review_state(learner_for(request), timezone.now())
+    context = {
+        "due": queue.due,
+        "card": queue.card,
+        "lesson": queue.lesson,
+        "next": request.get_full_path(),
+    }
     return render(request, "trainer/review_queue.html", context)
 
 

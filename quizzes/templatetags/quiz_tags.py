@@ -1,7 +1,9 @@
 from django import template
+from django.utils.html import format_html
 
 from lessons.models import Myth, Pitfall, Step
 
+from ..items import ITEM_TYPES
 from ..models import ItemKind
 
 register = template.Library()
@@ -17,6 +19,22 @@ def commit_for(state, item):
 
 @register.filter
 def approaches(pitfall, seed):
-    """A pitfall's two approaches in an order fixed per learner but not by the content."""
-    pair = [("wrong", pitfall.wrong), ("correct", pitfall.correct)]
-    return pair if (pitfall.pk + int(seed or 0)) % 2 else pair[::-1]
+    """A pitfall's two approaches, as (key, text), in an order fixed per learner."""
+    return [(o.key, o.label) for o in ITEM_TYPES[ItemKind.PITFALL].shown(pitfall, seed)]
+
+
+@register.simple_tag
+def swap_link(url, target, label, css_class="button"):
+    """A link that works without JavaScript and, with htmx, swaps ``target`` in place.
+
+    Its ``href`` and ``data-hx-get`` are the one URL given, so the two cannot drift apart.
+    """
+    return format_html(
+        '<a class="{}" href="{}" data-hx-get="{}" data-hx-target="{}" data-hx-swap="outerHTML">'
+        "{}</a>",
+        css_class,
+        url,
+        url,
+        target,
+        label,
+    )

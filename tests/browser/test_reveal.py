@@ -41,6 +41,14 @@ def test_prediction_myth_and_practice_with_htmx(page, live_iam, assert_accessibl
     expect(myth).to_contain_text("Reality:")
     expect(page.locator("#myth-1-reveal")).to_be_focused()
 
+    pitfall = page.locator("#pitfall-1")
+    expect(pitfall).not_to_contain_text("Root cause:")
+    expect(pitfall).not_to_contain_text("Wrong approach:")
+    pitfall.get_by_role("button", name="is the wrong approach").first.click()
+    expect(pitfall.get_by_role("status")).to_be_visible()
+    expect(pitfall).to_contain_text("Root cause:")
+    expect(page.locator("#pitfall-1-reveal")).to_be_focused()
+
     answer_practice(page, live_iam)
     expect(page.locator("#practice-card")).to_contain_text("Your score: 5 / 5")
     assert_accessible(page)

@@ -1,13 +1,17 @@
 """The authoring rules: plain functions, and the publishing and import services using them."""
 
 import pytest
+import yaml
 
 from lessons import formats
+from lessons.forms import QuestionForm
+from lessons.management.commands.load_lessons import SHIPPED
 from lessons.models import Lesson, QuestionKind
 from lessons.validation import (
     choice_problems,
     deletion_blockers,
     difficulty_problems,
+    final_answer_problems,
     lesson_import,
     lesson_keep_valid,
     lesson_problems,
@@ -252,3 +256,91 @@ def test_lesson_import_refuses_to_drop_content_learners_answered(db):
     with pytest.raises(formats.LessonFormatError, match="learners have answered"):
         lesson_import(text=formats.yaml.safe_dump(document), source="answered.yaml")
     assert lesson.myths.count() == 2
+
+
+LETTERED = "The final answer names a choice by its letter"
+
+
+@pytest.mark.parametrize(
+    "final_answer",
+    [
+        "**B** — enable MFA.",
+        "**(c)**",
+        "Answer: C",
+        "The answer is d.",
+        "(b)",
+        "Pick option D.",
+        "B. Enable MFA on root.",
+        "C) No; the Deny wins.",
+        "A — AWS CloudTrail.",
+    ],
+)
+def test_final_answer_problems_refuse_a_letter_where_choices_are_shuffled(final_answer):
+    """A pattern-test question shows its choices shuffled and unlettered: no letters."""
+    [problem] = final_answer_problems(final_answer, kind=QuestionKind.TEST)
+    assert problem.startswith(LETTERED)
+    assert final_answer_problems(final_answer, kind=QuestionKind.PRACTICE) == []
+
+
+@pytest.mark.parametrize(
+    "final_answer",
+    [
+        "Enable MFA, create no access keys, and use root only when a task requires it.",
+        "A bucket policy in account A that allows the role.",
+        "Temporary credentials (key ID, secret key and session token).",
+        "An option that allows everything is still wrong.",
+        "",
+    ],
+)
+def test_final_answer_problems_accept_answers_in_words(final_answer):
+    assert final_answer_problems(final_answer, kind=QuestionKind.TEST) == []
+
+
+def shipped_document():
+    return yaml.safe_load((SHIPPED / "iam-best-practices.yaml").read_text(encoding="utf-8"))
+
+
+def test_shipped_lesson_states_its_test_answers_in_words():
+    """The shipped file passes the rule, on load, import and publish alike."""
+    assert formats.validate(shipped_document()) == []
+    for question in shipped_document()["test"]:
+        assert final_answer_problems(question["final_answer"], kind=QuestionKind.TEST) == []
+
+
+@pytest.mark.django_db
+def test_load_and_import_refuse_a_lettered_final_answer_in_the_test():
+    """A lesson file whose test question says "**B**" is refused and nothing is written."""
+    document = shipped_document()
+    document["test"][2]["final_answer"] = "**A** — AWS CloudTrail."
+    document["practice"][0]["final_answer"] = "**C** — least privilege."
+    with pytest.raises(formats.LessonFormatError) as refused:
+        lesson_import(text=yaml.safe_dump(document), source="iam.yaml")
+    [error] = refused.value.errors
+    assert "test[3].final_answer" in error
+    assert LETTERED in error
+    assert not Lesson.objects.exists()
+
+
+@pytest.mark.django_db
+def test_publish_and_admin_refuse_a_lettered_final_answer_in_the_test():
+    lesson = full_lesson(practice=0, test=1, published=False)
+    question = lesson.questions.get()
+    question.final_answer = "Answer: C"
+    question.save()
+    problems = lesson_publish(lesson=lesson)
+    assert problems == [
+        f"Pattern test question 1: {final_answer_problems('**C**', kind='test')[0]}"
+    ]
+    lesson.refresh_from_db()
+    assert not lesson.published
+    data = {
+        "lesson": lesson.pk,
+        "kind": "test",
+        "order": 1,
+        "difficulty": "easy",
+        "stem": "Which?",
+        "final_answer": "**B**",
+    }
+    form = QuestionForm(data=data, instance=question)
+    assert not form.is_valid()
+    assert LETTERED in form.errors["final_answer"][0]

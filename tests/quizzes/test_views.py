@@ -216,6 +216,34 @@ def test_practice_flow_scores_first_answers_and_retries(client, lesson):
     assert "Commit my answer" in fresh
 
 
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["form", "htmx"])
+def test_practice_commit_to_a_finished_attempt_is_409_and_changes_nothing(client, lesson, headers):
+    """Once practice is finished only "Try again" opens an attempt; answers and hints get 409."""
+    questions = list(lesson.questions.order_by("order"))
+    for question in questions:
+        wrong = question.choices.filter(is_correct=False).first()
+        client.post(commit_url(lesson, "question", question.pk), {"answer": str(wrong.pk)})
+    attempt = Attempt.objects.get()
+    assert attempt.is_finished
+    assert attempt.score == 0
+    commits = Commit.objects.count()
+    for question in questions:
+        right = question.choices.get(is_correct=True)
+        response = client.post(
+            commit_url(lesson, "question", question.pk), {"answer": str(right.pk)}, **headers
+        )
+        assert response.status_code == 409
+        hint = client.post(reverse("quizzes:hint", args=[lesson.slug, question.pk]), **headers)
+        assert hint.status_code == 409
+    assert list(Attempt.objects.all()) == [attempt]
+    assert Commit.objects.count() == commits
+    assert not HintRequest.objects.exists()
+    progress = attempt.learner.progress.get()
+    assert (progress.practice_score, progress.practice_best) == (0, 0)
+    summary = page_text(client.get(reverse("quizzes:practice", args=[lesson.slug])))
+    assert "Your score: 0 / 2" in summary
+
+
 def test_hint_is_recorded_and_shown(client, lesson):
     question = lesson.questions.order_by("order").first()
     response = client.post(reverse("quizzes:hint", args=[lesson.slug, question.pk]), **HTMX)

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lessons.models import QuestionKind
+from quizzes.items import ITEM_TYPES
 from quizzes.models import Attempt, Commit, HintRequest, Learner, LessonProgress
 from tests.factories import (
     AssignmentFactory,
@@ -229,7 +230,10 @@ def items(lesson):
     return {
         "step": (step, [str(o.pk) for o in step.options.all()]),
         "myth": (lesson.myths.first(), ["yes", "no"]),
-        "pitfall": (lesson.pitfalls.first(), ["wrong", "correct"]),
+        "pitfall": (
+            lesson.pitfalls.first(),
+            [o.key for o in ITEM_TYPES["pitfall"].options(lesson.pitfalls.first())],
+        ),
         "question": (question, [str(c.pk) for c in question.choices.all()]),
     }
 
@@ -251,7 +255,9 @@ def test_commit_accepts_exactly_the_items_options_whatever_else_is_posted(world,
             st.sampled_from(options),
             st.text(max_size=40),
             st.integers().map(str),
-            st.sampled_from(["", " yes", "YES", options[0] + "\x00", "-1", "1e9"]),
+            st.sampled_from(
+                ["", " yes", "YES", options[0] + "\x00", "-1", "1e9", "wrong", "correct"]
+            ),
         ),
         label="answer",
     )

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quizzes.services import commit_record
+from quizzes.services import attempt_finish, commit_record
 from tests.factories import (
     AssignmentFactory,
     AttemptFactory,
@@ -175,3 +175,22 @@ def test_iso_utc_writes_utc_with_a_z():
     paris = datetime(2026, 12, 1, 4, 0, 30, 999, tzinfo=ZoneInfo("Europe/Paris"))
     assert reports.iso_utc(paris) == "2026-12-01T03:00:30Z"
     assert reports.iso_utc(None) == ""
+
+
+@pytest.mark.django_db
+def test_misconceptions_count_a_pattern_test_only_once_it_is_finished(team, member):
+    """A wrong answer in a test the member is still taking is not on the panel; finished, it is."""
+    lesson = full_lesson(steps=1, practice=0, test=2)
+    AssignmentFactory(team=team, lesson=lesson)
+    learner = progress_for(member, lesson).learner
+    attempt = AttemptFactory(learner=learner, lesson=lesson, kind="test")
+    question = lesson.questions.filter(kind="test").first()
+    wrong = question.choices.filter(is_correct=False).first()
+    commit_record(
+        learner=learner, kind="question", item=question, answer=str(wrong.pk), attempt=attempt
+    )
+    assert reports.misconceptions(team, reports.team_assignments(team)) == []
+    attempt_finish(learner=learner, attempt=attempt)
+    [item] = reports.misconceptions(team, reports.team_assignments(team))
+    assert item.label == question.stem
+    assert item.learners == 1

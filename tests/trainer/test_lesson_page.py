@@ -5,19 +5,21 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils.html import strip_tags
 
+from lessons.cache import lesson_with_content
+from lessons.modes import deep_dive_minutes, mode_minutes
 from tests.factories import LessonFactory, QuestionFactory, StepFactory, UserFactory, full_lesson
 from tests.helpers import text
 
 
 def test_catalog_lists_published_lessons_only(client, db):
-    shown = LessonFactory(title="Shown pattern", category="Cat · one", estimated_minutes=7)
+    shown = LessonFactory(title="Shown pattern", category="Cat · one")
     LessonFactory(title="Draft pattern", published=False)
     response = client.get(reverse("catalog"))
     assert response.status_code == 200
     html = unescape(response.content.decode())
     assert "Shown pattern" in html
     assert "Cat · one" in html
-    assert "About 7 minutes" in html
+    assert "About 1 minute<" in html  # no content yet: the least a lesson takes
     assert shown.get_absolute_url() in html
     assert "Draft pattern" not in html
 
@@ -36,7 +38,7 @@ def test_lesson_page_shows_every_section_in_order(client, iam):
     assert "AWS · cloud" in html
     assert "IAM best practices in AWS" in html
     assert "Deep Dive" in html
-    assert "about 15 min" in html
+    assert f"about {response.context['lesson_minutes']} min" in html
     for step in iam.steps.all():
         assert step.title in html
     for myth in iam.myths.all():
@@ -120,3 +122,23 @@ def test_staff_who_may_view_lessons_preview_drafts(client, db):
     assert client.get(draft.get_absolute_url()).status_code == 404
     staff.user_permissions.add(Permission.objects.get(codename="view_lesson"))
     assert client.get(draft.get_absolute_url()).status_code == 200
+
+
+def test_catalog_header_and_deep_dive_card_show_one_computed_figure(client, iam):
+    """The minutes shown for a lesson are its Deep Dive's, computed from the content,
+    in the catalog, the lesson header and the mode picker alike; the authored figure
+    is not shown."""
+    type(iam).objects.filter(pk=iam.pk).update(estimated_minutes=97)
+    iam.refresh_from_db()
+    content = lesson_with_content(iam)
+    minutes = deep_dive_minutes(content)
+    assert minutes == mode_minutes(content, cards=3, test_questions=10)["deep-dive"] > 15
+    catalog = unescape(client.get(reverse("catalog")).content.decode())
+    assert f"About {minutes} minutes" in catalog
+    page = client.get(iam.get_absolute_url())
+    html = unescape(page.content.decode())
+    assert f"{iam.category} · about {minutes} min" in html
+    card = re.search(r'aria-current="page">Deep Dive</a>\s*<span class="meta">(\d+) min', html)
+    assert int(card[1]) == minutes
+    for response_html in (catalog, html):
+        assert "97 min" not in response_html

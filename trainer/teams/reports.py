@@ -291,7 +291,8 @@ def misconceptions(
     """The items the team's members answer wrong most often, on the assigned lessons.
 
     Ranked by how many members got the item wrong, then by wrong answers in all (a
-    practice question can be answered wrong again in a later attempt). Each links to the
+    practice question can be answered wrong again in a later attempt). Answers in a
+    pattern test count once that test is finished. Each links to the
     lesson part: ``#step-N``, ``#myth-N``, or ``?q=N#practice`` for a practice question;
     a test question links to the step or myth it teaches.
     """
@@ -303,6 +304,11 @@ def misconceptions(
         lesson_id__in=list(lessons),
         learner__user_id__in=_member_ids(team),
         kind__in=list(ITEM_FIELDS),
+    ).exclude(
+        # A pattern test counts once it is finished: its answers are final then, and a
+        # manager sees nothing of a test the member is still taking.
+        attempt__kind=QuestionKind.TEST,
+        attempt__finished_at=None,
     )
     top = list(
         wrong.values("kind", "step_id", "myth_id", "question_id")
