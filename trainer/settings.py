@@ -259,6 +259,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES"
 # Unknown usernames are counted exactly like known ones, so a lockout reveals nothing.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# On top of the pair: this many failures for one username from any mix of addresses
+# within the cool-off window lock that username everywhere (and e-mail its owner once).
+AXES_HANDLER = "trainer.security.lockout.AccountLockoutHandler"
+LOGIN_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("LOGIN_ACCOUNT_FAILURE_LIMIT", "20"))
 AXES_LOCKOUT_CALLABLE = "trainer.security.views.lockout"
 AXES_CLIENT_IP_CALLABLE = "trainer.security.net.client_ip"
 AXES_VERBOSE = False

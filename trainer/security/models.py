@@ -18,3 +18,19 @@ class UserSession(models.Model):
 
     def __str__(self):
         return f"Session of user {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AccountLockout(models.Model):
+    """When an account's sign-in was last paused for failures from many addresses.
+
+    One row per username (known or not, so a lockout reveals nothing about which exist);
+    the notice to the account's address goes out when a new lockout starts here, so
+    once per lockout however many attempts follow.
+    """
+
+    username = models.CharField(max_length=150, unique=True)
+    locked_at = models.DateTimeField()
+    failures = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"{self.username} locked at {self.locked_at:%Y-%m-%d %H:%M}"

@@ -76,9 +76,10 @@ def csrf_failure(request, reason=""):
 
 
 def lockout(request, original_response=None, credentials=None):
-    """django-axes' answer once a (username, address) pair is locked: the same for all."""
+    """django-axes' answer once a (username, address) pair or a whole account is locked:
+    the same page either way, and for known and unknown usernames alike."""
     minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
-    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}
+    context = {"minutes": minutes}
     return render(request, "security/lockout.html", context, status=429)
 
 
