@@ -267,6 +267,8 @@ AXES_LOCKOUT_CALLABLE = "trainer.security.views.lockout"
 AXES_CLIENT_IP_CALLABLE = "trainer.security.net.client_ip"
 AXES_VERBOSE = False
 
+# Staff set up their first device through a one-time link (trainer/security/enrolment.py).
+STAFF_ENROLMENT_LINK_MINUTES = int(os.environ.get("STAFF_ENROLMENT_LINK_MINUTES", "30"))
 OTP_TOTP_ISSUER = os.environ.get("OTP_ISSUER", "Pattern Trainer")
 # After a wrong code the next attempt waits 1, 2, 4, 8 ... seconds (factor x 2^(n-1)).
 OTP_TOTP_THROTTLE_FACTOR = 1

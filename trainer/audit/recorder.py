@@ -1,8 +1,9 @@
 """Receivers that write an ``AuditEvent`` for each change to an audited model.
 
 Audited: accounts (``auth.user``), groups, the permissions and groups they hold,
-``trainer.teams``' teams, memberships and assignments, and second-factor devices (that
-one was added or removed, never their keys). Teams are connected by label, so the trail
+``trainer.teams``' teams, memberships and assignments, second-factor devices (that
+one was added or removed, never their keys) and staff set-up links (made, used; never
+their tokens). Teams are connected by label, so the trail
 works whether or not that app's models are loaded yet.
 
 Loading a backup (``raw`` saves) and code inside ``audit_suspended()`` record nothing.
@@ -45,6 +46,10 @@ def audited_models() -> dict[str, Audited]:
         "teams.assignment": Audited(),
         "otp_totp.totpdevice": Audited(only=frozenset({"user", "name", "confirmed"})),
         "otp_static.staticdevice": Audited(only=frozenset({"user", "name", "confirmed"})),
+        # A staff set-up link: who it is for, who made it, until when, when it was used.
+        "security.enrolmentgrant": Audited(
+            only=frozenset({"user", "created_by", "expires_at", "used_at"})
+        ),
     }
 
 
