@@ -15,6 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from lessons import formats
 from lessons.models import Choice, Flashcard, Lesson, PredictionOption, Question, Step
+from lessons.modes import MODES
 from quizzes.models import Commit
 from quizzes.services import attempt_open, commit_record
 from tests.factories import (
@@ -26,6 +27,7 @@ from tests.factories import (
     UserFactory,
     full_lesson,
 )
+from trainer.views import mode_url
 
 INLINES = [
     "steps",
@@ -983,3 +985,37 @@ def test_step_admin_deletes_options_inline(author):
     response = author.post(change_url(step), data)
     assert response.status_code == 302, errors_of(response)
     assert PredictionOption.objects.filter(step=step).count() == 2
+
+
+# Drafts previewed by staff -----------------------------------------------------------------
+
+
+def lesson_pages(client, lesson):
+    """Every page of ``lesson``: each mode (practice and the test among them) and the
+    first question of a test attempt."""
+    urls = [mode_url(lesson, mode.slug) for mode in MODES]
+    client.post(reverse("quizzes:test-start", args=[lesson.slug]))
+    urls.append(reverse("quizzes:test-attempt", args=[lesson.slug, 1]))
+    return {url: client.get(url) for url in dict.fromkeys(urls)}
+
+
+def test_every_page_of_a_draft_previewed_by_staff_says_draft(client, instructor):
+    """Staff may open an unpublished lesson; each of its pages says plainly it is a draft."""
+    client.force_login(instructor)
+    draft = full_lesson(published=False, test=2)
+    pages = lesson_pages(client, draft)
+    assert len(pages) >= 10
+    for url, response in pages.items():
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        marker = re.search(r'<p class="draft-marker">(.*?)</p>', html, re.S)
+        assert marker, url
+        assert "Draft" in marker[1]
+        assert "not published" in marker[1]
+
+
+def test_published_lesson_pages_carry_no_draft_marker(client, instructor):
+    client.force_login(instructor)
+    for url, response in lesson_pages(client, full_lesson(test=2)).items():
+        assert response.status_code == 200, url
+        assert "draft-marker" not in response.content.decode(), url
