@@ -76,7 +76,8 @@ class _FormReader(HTMLParser):
         if tag == "input" and kind not in {"submit", "button", "file", "image", "reset"}:
             if kind in {"checkbox", "radio"} and "checked" not in attrs:
                 return
-            self.data[name] = attrs.get("value", "on")
+            # Browsers send "on" for a checked box without a value, "" for an empty field.
+            self.data[name] = attrs.get("value", "on" if kind in {"checkbox", "radio"} else "")
         elif tag == "textarea":
             self.textarea = name
             self.data[name] = ""

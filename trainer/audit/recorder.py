@@ -9,6 +9,7 @@ works whether or not that app's models are loaded yet.
 Loading a backup (``raw`` saves) and code inside ``audit_suspended()`` record nothing.
 """
 
+import datetime
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -137,11 +138,19 @@ def _after_save(sender, instance, created, raw=False, update_fields=None, **kwar
         if created:
             if new not in (None, ""):
                 changes[field.name] = [None, _shown(field, spec, new)]
-        elif before is not None and before.get(field.attname) != new:
+        elif before is not None and not _same(before.get(field.attname), new):
             old = before.get(field.attname)
             changes[field.name] = [_shown(field, spec, old), _shown(field, spec, new)]
     if created or changes:
         _record(Action.CREATE if created else Action.UPDATE, instance, changes)
+
+
+def _same(old, new) -> bool:
+    """Equal values, with timestamps compared to the second: the admin's date and time
+    fields drop microseconds, so saving an unchanged form is no change."""
+    if isinstance(old, datetime.datetime) and isinstance(new, datetime.datetime):
+        return old.replace(microsecond=0) == new.replace(microsecond=0)
+    return old == new
 
 
 def _after_delete(sender, instance, **kwargs):
