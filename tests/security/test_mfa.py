@@ -6,6 +6,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -466,3 +467,38 @@ def test_two_factor_link_is_in_the_navigation_for_signed_in_users(client):
     assert b"Two-factor" not in client.get("/").content
     client.force_login(UserFactory())
     assert b'href="/accounts/two-factor/"' in client.get("/").content
+
+
+def test_superuser_admin_action_makes_a_link_that_enrols(superuser, staff):
+    admin = log_in_verified(Client(), superuser)
+    response = admin.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "make_enrolment_link", "_selected_action": [staff.pk]},
+        follow=True,
+    )
+    url = re.search(r"https?://\S+/two-factor/set-up/[\w-]+/", response.content.decode())[0]
+    link = urlsplit(url).path
+    client = Client()
+    log_in(client, staff)
+    assert client.get(link).status_code == 200
+    assert post_code(client, link).status_code == 302
+    assert TOTPDevice.objects.filter(user=staff).exists()
+    made = AuditEvent.objects.get(object_type="security.enrolmentgrant", action="create")
+    assert made.actor == superuser
+    assert made.changes["created_by"] == [None, superuser.pk]
+
+
+def test_only_superusers_have_the_set_up_link_action(staff):
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_user", "change_user"])
+    )
+    client = log_in_verified(Client(), staff)
+    page = client.get(reverse("admin:auth_user_changelist"))
+    assert page.status_code == 200
+    assert "make_enrolment_link" not in page.content.decode()
+    response = client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "make_enrolment_link", "_selected_action": [staff.pk]},
+    )
+    assert not EnrolmentGrant.objects.exists()
+    assert response.status_code in (200, 302)
