@@ -56,6 +56,18 @@ RECORD_MODELS = (
     "axes.accesslog",
     "admin.logentry",
 )
+# Logs and lockouts a database keeps of itself (an administrator signing in to a fresh
+# one writes some): the backup's replace them, without --replace, rather than block it.
+OPERATIONAL_MODELS = frozenset(
+    {
+        "security.accountlockout",
+        "axes.accessattempt",
+        "axes.accessattemptexpiration",
+        "axes.accessfailurelog",
+        "axes.accesslog",
+        "admin.logentry",
+    }
+)
 HISTORY_APP = "lessons"
 
 
@@ -184,16 +196,23 @@ def _objects(label: str, rows: Iterable[dict], *, natural_pk=False):
     return serializers.deserialize("python", payload, handle_forward_references=False)
 
 
+def _held_records() -> list:
+    """The models whose rows a restore will not mix with (see ``records_restore``)."""
+    return [m for m in record_models()[1:] if m._meta.label_lower not in OPERATIONAL_MODELS]
+
+
 def records_exist() -> bool:
-    return any(m._base_manager.exists() for m in record_models()[1:])
+    return any(m._base_manager.exists() for m in _held_records())
 
 
 def records_restore(text: str, *, replace: bool = False) -> dict[str, int]:
     """Restore a document written by ``records_export``; return rows written per model.
 
-    Accounts are written over those with the same id. Records are only restored into a
-    database that has none, unless ``replace``: then the existing ones are deleted first,
-    in the same transaction. Any error leaves the database as it was.
+    Accounts are written over those with the same id. Records (and second-factor
+    devices) are only restored into a database that has none, unless ``replace``: then
+    the existing ones are deleted first, in the same transaction. The login logs,
+    lockouts and admin log, and the lesson history, are replaced by the backup's. Any
+    error leaves the database as it was.
     """
     document = _parse(text)
     known = {m._meta.label_lower: m for m in record_models()}
@@ -213,8 +232,12 @@ def records_restore(text: str, *, replace: bool = False) -> dict[str, int]:
                         "This database already holds learner records; "
                         "use --replace to delete them and restore the backup."
                     )
-                for model in reversed(record_models()[1:]):
+                for model in reversed(_held_records()):
                     model._base_manager.all().delete()
+            if document["version"] >= 2:  # a version 1 document has none of these
+                for model in reversed(record_models()[1:]):
+                    if model._meta.label_lower in OPERATIONAL_MODELS:
+                        model._base_manager.all().delete()
             for obj in _objects("auth.group", document["groups"], natural_pk=True):
                 obj.save()
             for label in known:

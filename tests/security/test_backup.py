@@ -6,7 +6,7 @@ import stat
 from datetime import timedelta
 
 import pytest
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessLog
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -282,3 +282,19 @@ def test_restore_brings_back_devices_history_admin_log_and_lockouts(records, tmp
     AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(hours=1))
     assert log_in(client, staff).status_code == 302
     assert client.get("/admin/")["Location"].startswith(reverse("security:verify"))
+
+
+def test_restore_into_a_fresh_database_an_administrator_signed_in_to(records, tmp_path):
+    """The login log that signing in wrote does not block the restore; the backup's
+    replaces it."""
+    path = export(tmp_path)
+    flush()
+    with audit_suspended():
+        admin = UserFactory(username="new-admin", is_staff=True, is_superuser=True)
+    log_in(Client(), admin)
+    assert AccessLog.objects.filter(username="new-admin").exists()
+    with audit_suspended():
+        admin.delete()
+    restore(path)
+    assert not AccessLog.objects.filter(username="new-admin").exists()
+    assert export(tmp_path, "again.json").read_text() == path.read_text()
