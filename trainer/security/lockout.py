@@ -68,7 +68,8 @@ def lockout_begin(*, username: str, failures: int, since) -> bool:
 
 def lockout_notify(*, username: str, failures: int) -> bool:
     """E-mail the account's owner that sign-in is paused; False if there is no one to tell."""
-    user = get_user_model()._default_manager.filter(**{"username": username}).first()
+    model = get_user_model()
+    user = model._default_manager.filter(**{model.USERNAME_FIELD: username}).first()
     if user is None or not user.email or not user.is_active:
         return False
     minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
