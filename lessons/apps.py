@@ -6,7 +6,9 @@ class LessonsConfig(AppConfig):
     verbose_name = "Lesson content"
 
     def ready(self):
-        from . import cache
+        from . import cache, history
 
         # Any edit of a lesson or its parts moves its cached content's version forward.
         cache.connect()
+        # A save that changes nothing adds no version to the lesson's history.
+        history.connect()

@@ -263,10 +263,16 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES"
 # Unknown usernames are counted exactly like known ones, so a lockout reveals nothing.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# On top of the pair: this many failures for one username from any mix of addresses
+# within the cool-off window lock that username everywhere (and e-mail its owner once).
+AXES_HANDLER = "trainer.security.lockout.AccountLockoutHandler"
+LOGIN_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("LOGIN_ACCOUNT_FAILURE_LIMIT", "20"))
 AXES_LOCKOUT_CALLABLE = "trainer.security.views.lockout"
 AXES_CLIENT_IP_CALLABLE = "trainer.security.net.client_ip"
 AXES_VERBOSE = False
 
+# Staff set up their first device through a one-time link (trainer/security/enrolment.py).
+STAFF_ENROLMENT_LINK_MINUTES = int(os.environ.get("STAFF_ENROLMENT_LINK_MINUTES", "30"))
 OTP_TOTP_ISSUER = os.environ.get("OTP_ISSUER", "Pattern Trainer")
 # After a wrong code the next attempt waits 1, 2, 4, 8 ... seconds (factor x 2^(n-1)).
 OTP_TOTP_THROTTLE_FACTOR = 1

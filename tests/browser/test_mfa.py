@@ -2,7 +2,9 @@
 
 import re
 from base64 import b32decode
+from urllib.parse import urlsplit
 
+from django.core import mail
 from django.template.loader import render_to_string
 from playwright.sync_api import expect
 
@@ -27,6 +29,16 @@ def test_staff_sets_up_the_second_factor_before_the_admin_opens(
     page.goto("/admin/")
     expect(heading(page)).to_have_text("Log in")
     log_in(page, "staffer")
+
+    # The password alone does not bind an authenticator: a link comes by e-mail.
+    expect(heading(page)).to_have_text("Set up two-factor authentication")
+    expect(page.locator("#secret")).to_have_count(0)
+    assert_accessible(page)
+    page.get_by_role("button", name="E-mail me a set-up link").click()
+    expect(page.get_by_text("We sent a set-up link")).to_be_visible()
+    [message] = mail.outbox
+    link = re.search(r"^https?://\S+$", message.body, re.M)[0]
+    page.goto(urlsplit(link).path + "?" + urlsplit(link).query)
 
     expect(heading(page)).to_have_text("Set up two-factor authentication")
     expect(

@@ -9,12 +9,16 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db.models import Count
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from lessons import formats
+from lessons.history import history_models
 from lessons.models import Choice, Flashcard, Lesson, PredictionOption, Question, Step
+from lessons.modes import MODES
 from quizzes.models import Commit
 from quizzes.services import attempt_open, commit_record
 from tests.factories import (
@@ -26,6 +30,7 @@ from tests.factories import (
     UserFactory,
     full_lesson,
 )
+from trainer.views import mode_url
 
 INLINES = [
     "steps",
@@ -71,7 +76,8 @@ class _FormReader(HTMLParser):
         if tag == "input" and kind not in {"submit", "button", "file", "image", "reset"}:
             if kind in {"checkbox", "radio"} and "checked" not in attrs:
                 return
-            self.data[name] = attrs.get("value", "on")
+            # Browsers send "on" for a checked box without a value, "" for an empty field.
+            self.data[name] = attrs.get("value", "on" if kind in {"checkbox", "radio"} else "")
         elif tag == "textarea":
             self.textarea = name
             self.data[name] = ""
@@ -536,7 +542,8 @@ def test_row_admin_saves_a_row_and_returns_to_where_it_is_edited_from(author, pa
     response = author.post(change_url(row), data)
     assert response.status_code == 302, errors_of(response)
     assert response["Location"] == change_url(getattr(row, parent))
-    assert row.history.count() == 2
+    # Nothing in the form changed, so no new version (see the history tests).
+    assert row.history.count() == 1
 
 
 # Draft, preview, publish ----------------------------------------------------------------
@@ -635,6 +642,46 @@ def test_history_records_who_changed_what(author, instructor):
     step_record = lesson.steps.get(order=1).history.latest()
     assert step_record.history_user == instructor
     assert step_record.history_type == "~"
+
+
+def history_counts() -> dict:
+    """How many versions each lesson and lesson part has, by model and id."""
+    counts = {}
+    for model in history_models():
+        for record in model.history.values("id").annotate(n=Count("history_id")):
+            counts[(model.__name__, record["id"])] = record["n"]
+    return counts
+
+
+def test_admin_save_of_an_unchanged_lesson_records_no_version(author):
+    """Saving the lesson form (with every inline) as it is adds no "Changed" entry."""
+    lesson = full_lesson(practice=1, test=1)
+    before = history_counts()
+    response = author.post(change_url(lesson), admin_form(author, change_url(lesson)))
+    assert response.status_code == 302, errors_of(response)
+    assert history_counts() == before
+    # A real change still records exactly one version, of the row that changed.
+    data = admin_form(author, change_url(lesson))
+    data["title"] = "Renamed pattern"
+    assert author.post(change_url(lesson), data).status_code == 302
+    after = history_counts()
+    assert after.pop(("Lesson", lesson.pk)) == before.pop(("Lesson", lesson.pk)) + 1
+    assert after == before
+
+
+def test_reloading_an_identical_lesson_file_records_no_version(db, tmp_path):
+    path = tmp_path / "lesson.yaml"
+    path.write_text(formats.export(full_lesson(practice=2, test=2)))
+    call_command("load_lessons", str(path), stdout=io.StringIO())
+    lesson = Lesson.objects.get()
+    before = history_counts()
+    call_command("load_lessons", str(path), stdout=io.StringIO())
+    assert history_counts() == before
+    path.write_text(path.read_text().replace(lesson.title, "A new title", 1))
+    call_command("load_lessons", str(path), stdout=io.StringIO())
+    after = history_counts()
+    assert after.pop(("Lesson", lesson.pk)) == before.pop(("Lesson", lesson.pk)) + 1
+    assert after == before
 
 
 def test_history_page_shows_the_differences_between_versions(author):
@@ -983,3 +1030,37 @@ def test_step_admin_deletes_options_inline(author):
     response = author.post(change_url(step), data)
     assert response.status_code == 302, errors_of(response)
     assert PredictionOption.objects.filter(step=step).count() == 2
+
+
+# Drafts previewed by staff -----------------------------------------------------------------
+
+
+def lesson_pages(client, lesson):
+    """Every page of ``lesson``: each mode (practice and the test among them) and the
+    first question of a test attempt."""
+    urls = [mode_url(lesson, mode.slug) for mode in MODES]
+    client.post(reverse("quizzes:test-start", args=[lesson.slug]))
+    urls.append(reverse("quizzes:test-attempt", args=[lesson.slug, 1]))
+    return {url: client.get(url) for url in dict.fromkeys(urls)}
+
+
+def test_every_page_of_a_draft_previewed_by_staff_says_draft(client, instructor):
+    """Staff may open an unpublished lesson; each of its pages says plainly it is a draft."""
+    client.force_login(instructor)
+    draft = full_lesson(published=False, test=2)
+    pages = lesson_pages(client, draft)
+    assert len(pages) >= 10
+    for url, response in pages.items():
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        marker = re.search(r'<p class="draft-marker">(.*?)</p>', html, re.S)
+        assert marker, url
+        assert "Draft" in marker[1]
+        assert "not published" in marker[1]
+
+
+def test_published_lesson_pages_carry_no_draft_marker(client, instructor):
+    client.force_login(instructor)
+    for url, response in lesson_pages(client, full_lesson(test=2)).items():
+        assert response.status_code == 200, url
+        assert "draft-marker" not in response.content.decode(), url

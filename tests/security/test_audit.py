@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import AssignmentFactory, MembershipFactory, TeamFactory, UserFactory
+from tests.lessons.test_admin import admin_form
 from trainer.audit.models import Action, AuditEvent
 from trainer.audit.recorder import HIDDEN, audit_suspended
 from trainer.teams import services as teams
@@ -87,6 +88,30 @@ def test_admin_change_records_actor_address_agent_and_each_field(superuser):
     assert event.user_agent == BROWSER
     assert event.changes["email"] == ["alice@example.com", "alice@corp.example"]
     assert event.changes["is_staff"] == [False, True]
+
+
+def test_admin_save_of_an_unchanged_user_records_no_change(superuser):
+    """The admin's form drops microseconds from date_joined; saving it as it is, is no
+    change (it used to log date_joined as changed on every save)."""
+    client = log_in_verified(Client(), superuser)
+    target = UserFactory(username="alice")
+    assert target.date_joined.microsecond
+    url = reverse("admin:auth_user_change", args=[target.pk])
+    response = client.post(url, admin_form(client, url, "user_form"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert events(target, Action.UPDATE) == []
+
+
+def test_a_date_joined_change_of_a_second_or_more_is_still_recorded(superuser):
+    target = UserFactory(username="alice")
+    joined = target.date_joined
+    target.date_joined = joined.replace(microsecond=0)
+    target.save()
+    assert events(target, Action.UPDATE) == []
+    target.date_joined = joined + datetime.timedelta(seconds=1)
+    target.save()
+    [event] = events(target, Action.UPDATE)
+    assert list(event.changes) == ["date_joined"]
 
 
 def test_group_and_permission_changes_are_recorded_in_both_directions(db):

@@ -3,13 +3,20 @@
 import io
 import json
 import stat
+from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt, AccessLog
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 
-from lessons.models import QuestionKind
+from lessons.models import Lesson, QuestionKind
 from quizzes import services
 from quizzes.models import Attempt, Commit, HintRequest, Learner, LessonProgress
 from tests.factories import (
@@ -22,7 +29,11 @@ from tests.factories import (
 )
 from trainer.audit.models import AuditEvent
 from trainer.audit.recorder import audit_suspended
-from trainer.backup import record_models
+from trainer.backup import history_models, record_models
+from trainer.security import mfa
+from trainer.security.models import AccountLockout
+
+from .conftest import enrol, log_in, totp_code
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -178,3 +189,112 @@ def test_export_to_standard_output_is_the_same_document(records, tmp_path):
     out = io.StringIO()
     call_command("export_records", stdout=out)
     assert out.getvalue() == export(tmp_path).read_text()
+
+
+def snapshot(model, *fields):
+    return sorted(model._base_manager.values_list(*fields))
+
+
+def history_snapshot():
+    """Every row of every lesson history table, every column."""
+    return {
+        model._meta.label_lower: snapshot(model, *[f.attname for f in model._meta.concrete_fields])
+        for model in history_models()
+    }
+
+
+def versions_per_object():
+    counts = {}
+    for model in history_models():
+        if "history_date" not in {f.name for f in model._meta.fields}:
+            continue  # a table of links between versions, not versions
+        for pk in model._base_manager.values_list("id", flat=True):
+            counts[(model._meta.label_lower, pk)] = counts.get((model._meta.label_lower, pk), 0) + 1
+    return counts
+
+
+def test_restore_brings_back_devices_history_admin_log_and_lockouts(records, tmp_path, settings):
+    """A restored staff account keeps its authenticator and recovery codes (no enrolling
+    anew with the password), lessons keep every version, the admin log and lockouts hold."""
+    settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 8
+    lesson = records
+    staff = UserFactory(username="staffer", is_staff=True)
+    device, codes = enrol(staff)
+    next_code = totp_code(device.key, 1)
+    for n in range(5):
+        lesson.title = f"Version {n}"
+        lesson.save()
+    step = lesson.steps.get(order=2)
+    step.title = "Edited step"
+    step.save()
+    lesson.steps.get(order=3).delete()
+    LogEntry.objects.create(
+        user=staff,
+        content_type=ContentType.objects.get_for_model(Lesson),
+        object_id=str(lesson.pk),
+        object_repr=str(lesson),
+        action_flag=CHANGE,
+        change_message='[{"changed": {"fields": ["Title"]}}]',
+    )
+    for n in range(4):
+        attacker = Client(REMOTE_ADDR=f"198.51.100.{n}")
+        for _ in range(settings.AXES_FAILURE_LIMIT - 3):
+            attacker.post(reverse("accounts:login"), {"username": "staffer", "password": "x"})
+    assert AccountLockout.objects.filter(username="staffer").exists()
+    Client(REMOTE_ADDR="203.0.113.7").post(
+        reverse("accounts:login"), {"username": "alice", "password": "x"}
+    )
+
+    versions = versions_per_object()
+    assert versions[("lessons.historicallesson", lesson.pk)] >= 6
+    history = history_snapshot()
+    log = snapshot(LogEntry, "action_time", "user__username", "content_type", "object_id")
+    attempts = snapshot(AccessAttempt, "username", "ip_address", "failures_since_start")
+    lockouts = snapshot(AccountLockout, "username", "locked_at", "failures")
+    path = export(tmp_path)
+
+    # A new database: no accounts, records, logs or lockouts; lessons loaded from their
+    # files afresh, each with the one version that loading writes.
+    flush()
+    for model in [*reversed(history_models()), AccessAttempt, AccountLockout]:
+        model._base_manager.all().delete()
+    assert not LogEntry.objects.exists()
+    lesson.save()
+    for part in lesson.steps.all():
+        part.save()
+    assert versions_per_object()[("lessons.historicallesson", lesson.pk)] == 1
+
+    restore(path)
+
+    assert versions_per_object() == versions
+    assert history_snapshot() == history
+    assert snapshot(LogEntry, "action_time", "user__username", "content_type", "object_id") == log
+    assert snapshot(AccessAttempt, "username", "ip_address", "failures_since_start") == attempts
+    assert snapshot(AccountLockout, "username", "locked_at", "failures") == lockouts
+    staff = User.objects.get(username="staffer")
+    assert mfa.second_factor_verify(user=staff, token=next_code).device is not None
+    assert mfa.second_factor_verify(user=staff, token=codes[0]).device is not None
+    assert mfa.recovery_codes_left(staff) == 9
+    # The account stays locked from everywhere, and once that ends, asks for a code
+    # rather than offering to enrol a new device.
+    client = Client(REMOTE_ADDR="203.0.113.99")
+    assert log_in(client, staff).status_code == 429
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(hours=1))
+    assert log_in(client, staff).status_code == 302
+    assert client.get("/admin/")["Location"].startswith(reverse("security:verify"))
+
+
+def test_restore_into_a_fresh_database_an_administrator_signed_in_to(records, tmp_path):
+    """The login log that signing in wrote does not block the restore; the backup's
+    replaces it."""
+    path = export(tmp_path)
+    flush()
+    with audit_suspended():
+        admin = UserFactory(username="new-admin", is_staff=True, is_superuser=True)
+    log_in(Client(), admin)
+    assert AccessLog.objects.filter(username="new-admin").exists()
+    with audit_suspended():
+        admin.delete()
+    restore(path)
+    assert not AccessLog.objects.filter(username="new-admin").exists()
+    assert export(tmp_path, "again.json").read_text() == path.read_text()

@@ -2,16 +2,18 @@
 
 import re
 import time
+from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
 from quizzes.learners import SESSION_KEY as LEARNER_KEY
 from tests.factories import PASSWORD, UserFactory, full_lesson
-from trainer.security.models import UserSession
+from trainer.security.models import AccountLockout, UserSession
 from trainer.security.net import client_ip
 from trainer.security.sessions import LOGIN_AT, SEEN_AT
 
@@ -208,3 +210,76 @@ def test_client_ip_trusts_only_the_configured_proxies(rf, settings):
     assert client_ip(request) == "10.0.0.2"
     garbage = rf.get("/", REMOTE_ADDR="not an address")
     assert client_ip(garbage) is None
+
+
+def fail_from_many_addresses(username, failures, settings):
+    """``failures`` wrong passwords for ``username``, each address staying under its limit."""
+    per_address = settings.AXES_FAILURE_LIMIT - 1
+    response, n = None, 0
+    while failures > 0:
+        n += 1
+        batch = min(per_address, failures)
+        response = fail(Client(REMOTE_ADDR=f"198.51.100.{n}"), username, batch)
+        failures -= batch
+    return response
+
+
+def test_account_locks_after_failures_spread_over_many_addresses(client, settings, mailoutbox):
+    """Failures from many addresses add up: at the account limit the account is refused
+    from everywhere, even with the right password, and its owner is told once."""
+    settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 12
+    user = UserFactory(username="target", email="target@example.com")
+    assert fail_from_many_addresses("target", 11, settings).status_code == 200
+    assert not mailoutbox
+    assert fail_from_many_addresses("target", 1, settings).status_code == 429
+    assert [message.to for message in mailoutbox] == [["target@example.com"]]
+    assert "paused" in mailoutbox[0].subject
+
+    fresh = Client(REMOTE_ADDR="203.0.113.50")
+    response = log_in(fresh, user)
+    assert response.status_code == 429
+    assert "Too many login attempts" in response.content.decode()
+    assert not signed_in(fresh)
+    # More attempts during the same lockout send no further notice.
+    fail_from_many_addresses("target", 8, settings)
+    log_in(Client(REMOTE_ADDR="203.0.113.51"), user)
+    assert len(mailoutbox) == 1
+
+
+def test_account_lockout_ends_after_the_cool_off_and_a_new_one_sends_a_new_notice(
+    settings, mailoutbox
+):
+    settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 8
+    user = UserFactory(username="target")
+    fail_from_many_addresses("target", 8, settings)
+    assert log_in(Client(REMOTE_ADDR="203.0.113.50"), user).status_code == 429
+    AccessAttempt.objects.update(
+        attempt_time=F("attempt_time") - settings.AXES_COOLOFF_TIME - timedelta(seconds=1)
+    )
+    AccountLockout.objects.update(
+        locked_at=F("locked_at") - settings.AXES_COOLOFF_TIME - timedelta(seconds=1)
+    )
+    assert log_in(Client(REMOTE_ADDR="203.0.113.50"), user).status_code == 302
+    fail_from_many_addresses("target", 8, settings)
+    assert len(mailoutbox) == 2
+
+
+def test_account_lockout_looks_the_same_for_unknown_and_known_usernames(settings, mailoutbox):
+    """Unknown usernames lock across addresses too, with the same page and no e-mail."""
+    settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 8
+    UserFactory(username="known")
+    fail_from_many_addresses("known", 8, settings)
+    fail_from_many_addresses("ghost", 8, settings)
+    known = fail(Client(REMOTE_ADDR="203.0.113.60"), "known", 1)
+    unknown = fail(Client(REMOTE_ADDR="203.0.113.60"), "ghost", 1)
+    assert known.status_code == unknown.status_code == 429
+    assert main(known) == main(unknown)
+    assert len(mailoutbox) == 1
+
+
+def test_account_lockout_leaves_other_accounts_alone(settings):
+    settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 8
+    UserFactory(username="target")
+    colleague = UserFactory()
+    fail_from_many_addresses("target", 8, settings)
+    assert log_in(Client(REMOTE_ADDR="198.51.100.1"), colleague).status_code == 302

@@ -1,15 +1,25 @@
 """Second factor: staff cannot open the admin without it; learners may opt in."""
 
+import io
 import re
+from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.core import mail
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from quizzes.models import Commit
 from tests.factories import UserFactory, full_lesson
+from trainer.audit.models import AuditEvent
+from trainer.security import enrolment, mfa
+from trainer.security.models import EnrolmentGrant
 from trainer.security.sessions import MFA_PENDING
 
 from .conftest import enrol, log_in, log_in_verified, totp_code
@@ -87,11 +97,10 @@ def test_enrolment_page_shows_an_inline_svg_qr_code_and_the_secret(client):
 
 
 def test_enrolment_confirms_with_a_code_and_shows_ten_recovery_codes_once(client, staff):
-    client.force_login(staff)
-    client.get(reverse("security:enrol"))
-    response = client.post(
-        reverse("security:enrol"), {"code": totp_code(enrolment_key(client)), "next": "/admin/"}
-    )
+    log_in(client, staff)
+    link = link_from_mail(client, staff)
+    client.get(link)
+    response = client.post(link, {"code": totp_code(enrolment_key(client)), "next": "/admin/"})
     assert response.status_code == 302
     assert response["Location"] == reverse("security:recovery-codes") + "?next=%2Fadmin%2F"
     page = client.get(response["Location"]).content.decode()
@@ -104,6 +113,179 @@ def test_enrolment_confirms_with_a_code_and_shows_ten_recovery_codes_once(client
     assert not re.findall(r"<li><code>", again)
     assert TOTPDevice.objects.get(user=staff).confirmed
     assert client.get("/admin/").status_code == 200
+
+
+# Staff set up their first device through a one-time link ----------------------------------
+
+
+def link_from_mail(client, user, next_url="/admin/"):
+    """Ask for a set-up link as ``user`` signed in on ``client``; return its path."""
+    before = len(mail.outbox)
+    response = client.post(reverse("security:enrol-link-request"), {"next": next_url})
+    assert response.status_code == 302
+    [message] = mail.outbox[before:]
+    assert message.to == [user.email]
+    url = re.search(r"^https?://\S+$", message.body, re.M)[0]
+    return urlsplit(url).path
+
+
+def post_code(client, url, key=None):
+    """A valid code for the key in the session (or ``key``), posted to ``url``."""
+    key = key or client.session.get("security:enrol_key") or mfa.enrolment_start().key
+    return client.post(url, {"code": totp_code(key)})
+
+
+@pytest.mark.parametrize("flags", [{"is_staff": True}, {"is_superuser": True}])
+def test_enrolment_refuses_staff_with_the_password_alone(client, flags):
+    """A new staff password is not enough to bind an authenticator to the account."""
+    user = UserFactory(**flags)
+    log_in(client, user)
+    page = client.get(reverse("security:enrol"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "E-mail me a set-up link" in html
+    assert 'id="secret"' not in html
+    assert "security:enrol_key" not in client.session
+    response = post_code(client, reverse("security:enrol"))
+    assert response.status_code == 403
+    assert not TOTPDevice.objects.exists()
+    assert client.get("/admin/")["Location"].startswith(reverse("security:enrol"))
+
+
+def test_enrolment_link_enrols_once_and_is_audited(client, staff):
+    log_in(client, staff)
+    link = link_from_mail(client, staff)
+    assert link.startswith("/accounts/two-factor/set-up/")
+    page = client.get(link)
+    assert page.status_code == 200
+    assert f'action="{link}"' in page.content.decode()
+    assert post_code(client, link).status_code == 302
+    assert TOTPDevice.objects.filter(user=staff).count() == 1
+    key = TOTPDevice.objects.get(user=staff).key
+
+    assert client.get(link).status_code == 403
+    assert post_code(client, link).status_code == 403
+    assert TOTPDevice.objects.get(user=staff).key == key
+    grant = EnrolmentGrant.objects.get(user=staff)
+    events = AuditEvent.objects.for_object(grant)
+    assert sorted(event.action for event in events) == ["create", "update"]
+    used = events.get(action="update")
+    assert used.actor == staff
+    assert list(used.changes) == ["used_at"]
+    assert AuditEvent.objects.filter(
+        object_type="otp_totp.totpdevice", action="create", actor=staff
+    ).exists()
+
+
+def test_a_new_link_replaces_an_unused_one(client, staff):
+    log_in(client, staff)
+    first = link_from_mail(client, staff)
+    second = link_from_mail(client, staff)
+    assert client.get(first).status_code == 403
+    assert client.get(second).status_code == 200
+
+
+def spoil_expired(client, staff, link):
+    EnrolmentGrant.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    return client, link
+
+
+def spoil_tampered(client, staff, link):
+    return client, link[:-2] + ("A" if link[-2] != "A" else "B") + "/"
+
+
+def spoil_other_user(client, staff, link):
+    other = UserFactory(is_staff=True)
+    intruder = Client()
+    log_in(intruder, other)
+    return intruder, link
+
+
+def spoil_other_session(client, staff, link):
+    elsewhere = Client()
+    log_in(elsewhere, staff)
+    return elsewhere, link
+
+
+def spoil_reused(client, staff, link):
+    client.get(link)
+    assert post_code(client, link).status_code == 302
+    mfa.second_factor_disable(user=staff)
+    return client, link
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [spoil_expired, spoil_tampered, spoil_other_user, spoil_other_session, spoil_reused],
+    ids=["expired", "tampered", "another-user", "another-session", "reused"],
+)
+def test_enrolment_link_that_cannot_be_used_binds_nothing(client, staff, spoil):
+    log_in(client, staff)
+    link = link_from_mail(client, staff)
+    visitor, url = spoil(client, staff, link)
+    devices = TOTPDevice.objects.count()
+    page = visitor.get(url)
+    assert page.status_code == 403
+    assert "This set-up link cannot be used" in page.content.decode()
+    assert post_code(visitor, url).status_code == 403
+    assert TOTPDevice.objects.count() == devices
+
+
+def test_enrolment_link_cannot_replace_an_existing_device(client, staff):
+    """Replacing a device takes the current code (turning it off), never a link."""
+    device, _ = enrol(staff)
+    token = enrolment.grant_create(user=staff)
+    log_in_verified(client, staff)
+    link = enrolment.link_path(token)
+    assert client.get(link).status_code == 403
+    assert post_code(client, link).status_code == 403
+    assert list(TOTPDevice.objects.filter(user=staff)) == [device]
+
+
+def test_staff_without_an_email_address_is_told_to_ask_an_administrator(client):
+    user = UserFactory(is_staff=True, email="")
+    log_in(client, user)
+    response = client.post(reverse("security:enrol-link-request"), follow=True)
+    assert "Ask an administrator" in response.content.decode()
+    assert not mail.outbox
+    assert not EnrolmentGrant.objects.exists()
+
+
+def test_superuser_made_link_enrols_in_any_session_of_that_user(client, staff):
+    out = io.StringIO()
+    call_command("enrolment_link", staff.username, base_url="https://training.example", stdout=out)
+    url = out.getvalue().strip()
+    assert url.startswith("https://training.example/accounts/two-factor/set-up/")
+    link = urlsplit(url).path
+    log_in(client, staff)
+    assert client.get(link).status_code == 200
+    assert post_code(client, link).status_code == 302
+    assert TOTPDevice.objects.filter(user=staff, confirmed=True).exists()
+    assert client.get("/admin/").status_code == 200
+    assert AuditEvent.objects.filter(
+        object_type="security.enrolmentgrant", action="create", actor=None
+    ).exists()
+    # Spent: even with the device gone again, the same link binds nothing.
+    mfa.second_factor_disable(user=staff)
+    assert client.get(link).status_code == 403
+    assert post_code(client, link).status_code == 403
+    assert not TOTPDevice.objects.filter(user=staff).exists()
+
+
+def test_enrolment_link_command_refuses_a_user_with_a_device(staff):
+    enrol(staff)
+    with pytest.raises(CommandError, match="already has a second factor"):
+        call_command("enrolment_link", staff.username, stdout=io.StringIO())
+    assert not EnrolmentGrant.objects.exists()
+
+
+def test_learner_enrols_with_the_password_alone(client):
+    """Learners opting in are not staff: no link, as before."""
+    user = UserFactory()
+    log_in(client, user)
+    assert 'id="secret"' in client.get(reverse("security:enrol")).content.decode()
+    assert post_code(client, reverse("security:enrol")).status_code == 302
+    assert TOTPDevice.objects.filter(user=user).exists()
 
 
 def test_enrolment_refuses_a_wrong_code_and_creates_no_device(client):
@@ -285,3 +467,38 @@ def test_two_factor_link_is_in_the_navigation_for_signed_in_users(client):
     assert b"Two-factor" not in client.get("/").content
     client.force_login(UserFactory())
     assert b'href="/accounts/two-factor/"' in client.get("/").content
+
+
+def test_superuser_admin_action_makes_a_link_that_enrols(superuser, staff):
+    admin = log_in_verified(Client(), superuser)
+    response = admin.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "make_enrolment_link", "_selected_action": [staff.pk]},
+        follow=True,
+    )
+    url = re.search(r"https?://\S+/two-factor/set-up/[\w-]+/", response.content.decode())[0]
+    link = urlsplit(url).path
+    client = Client()
+    log_in(client, staff)
+    assert client.get(link).status_code == 200
+    assert post_code(client, link).status_code == 302
+    assert TOTPDevice.objects.filter(user=staff).exists()
+    made = AuditEvent.objects.get(object_type="security.enrolmentgrant", action="create")
+    assert made.actor == superuser
+    assert made.changes["created_by"] == [None, superuser.pk]
+
+
+def test_only_superusers_have_the_set_up_link_action(staff):
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_user", "change_user"])
+    )
+    client = log_in_verified(Client(), staff)
+    page = client.get(reverse("admin:auth_user_changelist"))
+    assert page.status_code == 200
+    assert "make_enrolment_link" not in page.content.decode()
+    response = client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "make_enrolment_link", "_selected_action": [staff.pk]},
+    )
+    assert not EnrolmentGrant.objects.exists()
+    assert response.status_code in (200, 302)

@@ -1,13 +1,15 @@
 """Receivers that write an ``AuditEvent`` for each change to an audited model.
 
 Audited: accounts (``auth.user``), groups, the permissions and groups they hold,
-``trainer.teams``' teams, memberships, invitations and assignments, and second-factor devices (that
-one was added or removed, never their keys). Teams are connected by label, so the trail
+``trainer.teams``' teams, memberships, invitations and assignments, second-factor devices
+(that one was added or removed, never their keys) and staff set-up links (made, used; never
+their tokens). Teams are connected by label, so the trail
 works whether or not that app's models are loaded yet.
 
 Loading a backup (``raw`` saves) and code inside ``audit_suspended()`` record nothing.
 """
 
+import datetime
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -48,6 +50,10 @@ def audited_models() -> dict[str, Audited]:
         "teams.assignment": Audited(),
         "otp_totp.totpdevice": Audited(only=frozenset({"user", "name", "confirmed"})),
         "otp_static.staticdevice": Audited(only=frozenset({"user", "name", "confirmed"})),
+        # A staff set-up link: who it is for, who made it, until when, when it was used.
+        "security.enrolmentgrant": Audited(
+            only=frozenset({"user", "created_by", "expires_at", "used_at"})
+        ),
     }
 
 
@@ -135,11 +141,19 @@ def _after_save(sender, instance, created, raw=False, update_fields=None, **kwar
         if created:
             if new not in (None, ""):
                 changes[field.name] = [None, _shown(field, spec, new)]
-        elif before is not None and before.get(field.attname) != new:
+        elif before is not None and not _same(before.get(field.attname), new):
             old = before.get(field.attname)
             changes[field.name] = [_shown(field, spec, old), _shown(field, spec, new)]
     if created or changes:
         _record(Action.CREATE if created else Action.UPDATE, instance, changes)
+
+
+def _same(old, new) -> bool:
+    """Equal values, with timestamps compared to the second: the admin's date and time
+    fields drop microseconds, so saving an unchanged form is no change."""
+    if isinstance(old, datetime.datetime) and isinstance(new, datetime.datetime):
+        return old.replace(microsecond=0) == new.replace(microsecond=0)
+    return old == new
 
 
 def _after_delete(sender, instance, **kwargs):

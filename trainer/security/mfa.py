@@ -74,11 +74,17 @@ def normalise(token: str) -> str:
     return re.sub(r"[\s-]", "", token or "").lower()
 
 
-def totp_confirm(*, user, key: str, token: str) -> tuple[TOTPDevice, list[str]] | None:
+class GrantSpent(Exception):
+    """The one-time set-up link was used or expired before the code was confirmed."""
+
+
+def totp_confirm(*, user, key: str, token: str, grant=None) -> tuple[TOTPDevice, list[str]] | None:
     """Turn on the second factor if ``token`` is the app's current code for ``key``.
 
     Returns the new device and ten recovery codes (shown once), or None if the code is
-    wrong. The confirming code counts as used: it cannot also complete a login.
+    wrong. The confirming code counts as used: it cannot also complete a login. With a
+    ``grant`` (a staff set-up link) the link is spent in the same transaction, and
+    ``GrantSpent`` is raised, with nothing written, if it no longer works.
     """
     token = normalise(token)
     if not TOTP_PATTERN.fullmatch(token):
@@ -91,6 +97,8 @@ def totp_confirm(*, user, key: str, token: str) -> tuple[TOTPDevice, list[str]] 
     device.last_t = totp.t()
     device.drift = totp.drift
     with transaction.atomic():
+        if grant is not None and not grant.use():
+            raise GrantSpent
         TOTPDevice.objects.filter(user=user).delete()
         device.save()
         codes = recovery_codes_reset(user=user)

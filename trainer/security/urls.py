@@ -7,6 +7,8 @@ app_name = "security"
 urlpatterns = [
     path("two-factor/", views.overview, name="two-factor"),
     path("two-factor/set-up/", views.enrol, name="enrol"),
+    path("two-factor/set-up/link/", views.enrol_link_request, name="enrol-link-request"),
+    path("two-factor/set-up/<str:token>/", views.enrol, name="enrol-link"),
     path("two-factor/verify/", views.verify, name="verify"),
     path("two-factor/recovery-codes/", views.recovery_codes, name="recovery-codes"),
     path(

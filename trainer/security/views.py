@@ -17,7 +17,7 @@ from django_otp import login as otp_login
 from quizzes.learners import carry_anonymous_progress
 from trainer.accounts.views import safe_next
 
-from . import mfa
+from . import enrolment, mfa
 from .errors import database_error_response, error_response, is_htmx
 from .forms import CodeForm
 from .sessions import MFA_PENDING, sessions_end
@@ -76,9 +76,10 @@ def csrf_failure(request, reason=""):
 
 
 def lockout(request, original_response=None, credentials=None):
-    """django-axes' answer once a (username, address) pair is locked: the same for all."""
+    """django-axes' answer once a (username, address) pair or a whole account is locked:
+    the same page either way, and for known and unknown usernames alike."""
     minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
-    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}
+    context = {"minutes": minutes}
     return render(request, "security/lockout.html", context, status=429)
 
 
@@ -124,21 +125,44 @@ def overview(request):
     return _overview(request, CodeForm(auto_id="disable_%s"))
 
 
+def _link_refused(request):
+    """One answer for every link that cannot be used, so none tells more than another."""
+    return render(request, "security/enrol_link_refused.html", status=403)
+
+
 @sensitive_post_parameters("code")
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def enrol(request):
+def enrol(request, token=None):
+    """Set up the authenticator app: with the password alone for learners, through a
+    one-time link (``token``) for staff without a device (``security.enrolment``)."""
     user = request.user
-    if mfa.second_factor_enabled(user):
+    grant = None
+    if token is not None:
+        grant = enrolment.grant_find(
+            token=token, user=user, session_key=request.session.session_key
+        )
+        if grant is None or mfa.second_factor_enabled(user):
+            return _link_refused(request)
+    elif mfa.second_factor_enabled(user):
         return redirect("security:two-factor")
+    elif enrolment.link_required(user):
+        status = 403 if request.method == "POST" else 200
+        context = {"next": safe_next(request), "minutes": settings.STAFF_ENROLMENT_LINK_MINUTES}
+        return render(request, "security/enrol_link_needed.html", context, status=status)
     key = request.session.get(ENROL_KEY)
     if not key:
         key = request.session[ENROL_KEY] = mfa.enrolment_start().key
-    enrolment = mfa.Enrolment(key=key)
+    setup = mfa.Enrolment(key=key)
     form = CodeForm(request.POST or None, numeric=True)
     if form.is_valid():
-        confirmed = mfa.totp_confirm(user=user, key=key, token=form.cleaned_data["code"])
+        try:
+            confirmed = mfa.totp_confirm(
+                user=user, key=key, token=form.cleaned_data["code"], grant=grant
+            )
+        except mfa.GrantSpent:
+            return _link_refused(request)
         if confirmed is None:
             form.add_error("code", "That code is not right. Check the clock on your phone.")
         else:
@@ -156,11 +180,34 @@ def enrol(request):
         "security/enrol.html",
         {
             "form": form,
-            "secret": enrolment.secret,
-            "qr_svg": enrolment.qr_svg(user),
+            "action": request.path,
+            "secret": setup.secret,
+            "qr_svg": setup.qr_svg(user),
             "next": safe_next(request),
         },
     )
+
+
+@never_cache
+@login_required
+@require_POST
+def enrol_link_request(request):
+    """E-mail a member of staff the one-time link that lets this session set up a device."""
+    user = request.user
+    if not enrolment.link_required(user):
+        return redirect(_with_next("security:enrol", request))
+    if enrolment.link_send(request=request, user=user, next_url=safe_next(request)):
+        messages.success(
+            request,
+            "We sent a set-up link to your e-mail address. Open it in this browser within "
+            f"{settings.STAFF_ENROLMENT_LINK_MINUTES} minutes; it works once.",
+        )
+    else:
+        messages.error(
+            request,
+            "Your account has no e-mail address. Ask an administrator for a set-up link.",
+        )
+    return redirect(_with_next("security:enrol", request))
 
 
 @sensitive_post_parameters("code")

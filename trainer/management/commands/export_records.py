@@ -8,7 +8,8 @@ from trainer.backup import records_export
 class Command(BaseCommand):
     help = (
         "Write every learner record (accounts, learners, commits, attempts, hints, progress, "
-        "teams, audit trail) as one JSON document, to a file or standard output."
+        "teams, audit trail), second-factor devices, login lockouts, the admin log and lesson "
+        "edit history as one JSON document, to a file or standard output."
     )
 
     def add_arguments(self, parser):
@@ -17,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, output=None, **options):
         text = records_export()
         if output:
-            # The backup holds password hashes: readable by its owner only.
+            # The backup holds password hashes and authenticator keys: readable by its owner only.
             path = Path(output)
             path.touch(mode=0o600, exist_ok=True)
             path.write_text(text, encoding="utf-8")
