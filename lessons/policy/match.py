@@ -62,10 +62,6 @@ class Pattern:
     fold: bool = False
     never: bool = False
 
-    @property
-    def is_literal(self) -> bool:
-        return not self.starred and not self.segments[0].wild
-
     def matches(self, value: str) -> bool:
         if self.never:
             return False

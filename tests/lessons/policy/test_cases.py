@@ -44,7 +44,10 @@ BOUNDARIES = "Permissions boundaries for IAM entities (access_policies_boundarie
 SESSIONS = (
     "Policies and permissions in IAM: Session policies (access_policies.html#policies_session)"
 )
-OPERATORS = "IAM JSON policy elements: Condition operators (reference_policies_elements_condition_operators.html)"
+OPERATORS = (
+    "IAM JSON policy elements: Condition operators "
+    "(reference_policies_elements_condition_operators.html)"
+)
 CONDITION = "IAM JSON policy elements: Condition (reference_policies_elements_condition.html)"
 MULTI = (
     "Set operators for multivalued context keys "
@@ -925,3 +928,66 @@ def test_evaluate_documented_case(c):
     if c.step is not None:
         assert result.decided_by is c.step, result.reason
     assert result.steps[-1].step is result.decided_by
+
+
+@pytest.mark.parametrize(
+    ("condition", "context", "expected"),
+    [
+        (
+            {"BinaryEquals": {"s3:x-amz-content": "QmluYXJ5"}},
+            {"s3:x-amz-content": "QmluYXJ5"},
+            True,
+        ),
+        ({"Bool": {"aws:SecureTransport": True}}, {"aws:SecureTransport": True}, True),
+        ({"NumericEquals": {"s3:max-keys": 10}}, {"s3:max-keys": "ten"}, False),
+        ({"NumericNotEquals": {"s3:max-keys": 10.5}}, {"s3:max-keys": "10.5"}, False),
+        (
+            {"DateGreaterThan": {"aws:CurrentTime": "2026-01-01"}},
+            {"aws:CurrentTime": "9" * 12},
+            False,
+        ),
+        (
+            {"DateGreaterThan": {"aws:CurrentTime": "2026-01-01"}},
+            {"aws:CurrentTime": "2026-13-01"},
+            False,
+        ),
+        ({"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}}, {"aws:SourceIp": "not-an-ip"}, False),
+        ({"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}}, {"aws:SourceIp": "2001:db8::1"}, False),
+        ({"StringEquals": {"aws:PrincipalTag/team": "${aws:username}"}}, {}, False),
+        (
+            {"ForAnyValue:StringNotEquals": {"aws:TagKeys": "env"}},
+            {"aws:TagKeys": ["env", "x"]},
+            True,
+        ),
+        ({"ForAllValues:StringNotEquals": {"aws:TagKeys": "env"}}, {"aws:TagKeys": ["env"]}, False),
+        ({"StringEquals": {"aws:TagKeys": "env"}}, {"aws:TagKeys": ["x", "env"]}, True),
+    ],
+)
+def test_evaluate_condition_edge(condition, context, expected):
+    """Values of the wrong kind never match; booleans and numbers in a policy are text."""
+    result = evaluate(request(context=context), [identity(allow(Condition=condition))])
+    assert result.allowed is expected, result.statements[0].reason
+
+
+def test_evaluate_trace_names_failed_element_and_deciding_statement():
+    """The trace says which element failed and why, and which statements decided."""
+    policies = [
+        identity(
+            allow("ec2:*", Sid="Ec2"), allow("s3:*", "arn:aws:s3:::other/*"), allow("s3:Get*")
+        ),
+        identity(allow(Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}})),
+    ]
+    result = evaluate(request(), policies)
+    assert result.allowed
+    first, second, third, fourth = result.statements
+    assert (first.sid, first.failed_element, first.reason) == (
+        "Ec2",
+        "Action",
+        "s3:GetObject is not in Action",
+    )
+    assert second.failed_element == "Resource"
+    assert third.matched
+    assert fourth.failed_element == "Condition"
+    assert "aws:MultiFactorAuthPresent is not in the request" in fourth.reason
+    assert result.deciding == ((0, 2),)
+    assert request().to_dict()["principal"] == ALICE

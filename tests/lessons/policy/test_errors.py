@@ -1,6 +1,7 @@
 """Bad input raises PolicyError naming the place, and nothing else, whatever comes in."""
 
 import json
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -8,6 +9,7 @@ from hypothesis import strategies as st
 
 from lessons.policy import (
     SIZE_LIMITS,
+    Decision,
     Policy,
     PolicyError,
     PolicyKind,
@@ -18,6 +20,7 @@ from lessons.policy import (
     policy_size,
     request_from_dict,
 )
+from lessons.policy.parse import check_request
 
 from .builders import ALICE, allow, doc, identity, request
 
@@ -230,6 +233,13 @@ def test_evaluate_rejects_non_policy_items():
         evaluate(request(), [Policy("bogus", doc(allow()))])
 
 
+def _decision_or_error(call):
+    try:
+        return call()
+    except PolicyError as exc:
+        return exc
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
     lambda inner: (
@@ -273,17 +283,89 @@ def test_evaluate_random_input_gives_decision_or_policy_error(documents, types, 
     policies = [
         Policy(t, json.dumps(d) if as_text else d) for d, t in zip(documents, types, strict=False)
     ]
-    try:
-        evaluate(request(context=context), policies)
-    except PolicyError:
-        pass
+    outcome = _decision_or_error(lambda: evaluate(request(context=context), policies))
+    assert outcome.message if isinstance(outcome, PolicyError) else outcome.decision in Decision
 
 
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(max_size=200))
 def test_evaluate_random_text_gives_decision_or_policy_error(text):
     """Random text as a policy document gives a decision or a PolicyError."""
-    try:
-        evaluate(request(), [Policy(PolicyType.IDENTITY, text)])
-    except PolicyError:
-        pass
+    outcome = _decision_or_error(lambda: evaluate(request(), [Policy(PolicyType.IDENTITY, text)]))
+    assert outcome.message if isinstance(outcome, PolicyError) else outcome.decision in Decision
+
+
+def _statement_error(statement, ptype=PolicyType.IDENTITY):
+    with pytest.raises(PolicyError) as info:
+        parse_policy(Policy(ptype, doc(statement)))
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("statement", "ptype", "text"),
+    [
+        (allow(action=["s3:GetObject"] * 201), PolicyType.IDENTITY, "more than 200 values"),
+        (allow(resource="arn:aws:s3:::" + "x" * 2100), PolicyType.IDENTITY, "longer than 2048"),
+        (allow(Principal=["*"]), PolicyType.RESOURCE, 'must be "\\*" or an object'),
+        (allow(Principal={"Users": "x"}), PolicyType.RESOURCE, "unknown principal type"),
+        (allow(Principal={"AWS": "alice"}), PolicyType.RESOURCE, "neither an account ID"),
+        ("Allow", PolicyType.IDENTITY, "must be an object"),
+        ({**allow(), "NotResource": "*"}, PolicyType.IDENTITY, "both Resource and NotResource"),
+        ({"Effect": "Allow", "Action": "*"}, PolicyType.IDENTITY, "needs Resource"),
+        (
+            allow(Principal="*", NotPrincipal="*"),
+            PolicyType.RESOURCE,
+            "both Principal and NotPrincipal",
+        ),
+        (allow(NotPrincipal="*"), PolicyType.RCP, "do not support NotPrincipal"),
+        (allow(Condition=["StringEquals"]), PolicyType.IDENTITY, "object of operators"),
+        (allow(Condition={"StringEquals": {}}), PolicyType.IDENTITY, "non-empty object"),
+        (allow(Condition={"StringEquals": {"": "a"}}), PolicyType.IDENTITY, "1 to 256"),
+        (allow(Condition={"StringEquals": {"k": []}}), PolicyType.IDENTITY, "at least one"),
+        (allow(Condition={"Bool": {"k": "yes"}}), PolicyType.IDENTITY, "true or false"),
+        (
+            allow(Condition={"StringEquals": {f"k{i}": "v" for i in range(51)}}),
+            PolicyType.IDENTITY,
+            "more than 50 condition keys",
+        ),
+    ],
+)
+def test_parse_policy_rejects_bad_statement(statement, ptype, text):
+    """Each malformed statement is refused with a message that says what is wrong."""
+    assert re_search(text, _statement_error(statement, ptype))
+
+
+def re_search(pattern, text):
+    return re.search(pattern, text)
+
+
+def test_parse_policy_rejects_bad_policy_fields():
+    """A bad name, level or Id, or a value that is not JSON, is refused."""
+    with pytest.raises(PolicyError, match="name"):
+        parse_policy(Policy(PolicyType.IDENTITY, doc(allow()), name=5))
+    with pytest.raises(PolicyError, match="level"):
+        parse_policy(Policy(PolicyType.SCP, doc(allow()), level="x" * 200))
+    with pytest.raises(PolicyError, match="Id"):
+        parse_policy(Policy(PolicyType.IDENTITY, {**doc(allow()), "Id": 5}))
+    with pytest.raises(PolicyError, match="only JSON values"):
+        parse_policy(Policy(PolicyType.IDENTITY, {**doc(allow()), "Id": {1, 2}}))
+    with pytest.raises(PolicyError, match="more than 100 policies"):
+        evaluate(request(), [identity(allow())] * 101)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "where"),
+    [
+        ("context", {f"k{i}": "v" for i in range(201)}, "request.context"),
+        ("context", {"k": ["v"] * 101}, "request.context.k"),
+        ("principal_tags", {f"t{i}": "v" for i in range(51)}, "request.principal_tags"),
+        ("principal_tags", {"t": "v" * 257}, "request.principal_tags.t"),
+    ],
+)
+def test_evaluate_caps_request_sizes(field, value, where):
+    """Oversized contexts and tag sets are refused, naming the field."""
+    with pytest.raises(PolicyError) as info:
+        evaluate(request(**{field: value}), [])
+    assert info.value.where == where
+    with pytest.raises(PolicyError, match="must be a Request"):
+        check_request("not a request")

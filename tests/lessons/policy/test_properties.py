@@ -9,6 +9,7 @@ from .builders import ALICE, OBJECT, ROLE, SESSION, A, B, doc, request
 
 GUARDRAILS = [PolicyType.SCP, PolicyType.RCP, PolicyType.PERMISSIONS_BOUNDARY, PolicyType.SESSION]
 NEEDS_PRINCIPAL = (PolicyType.RESOURCE, PolicyType.RCP)
+ALL_TYPES = st.sampled_from(list(PolicyType))
 
 actions = st.sampled_from(["*", "s3:*", "s3:GetObject", "s3:Put*", "ec2:*", "S3:get?bject"])
 resources = st.sampled_from(
@@ -44,7 +45,7 @@ def statements(draw, ptype):
 
 
 @st.composite
-def policies(draw, types=st.sampled_from(list(PolicyType))):
+def policies(draw, types=ALL_TYPES):
     ptype = draw(types)
     body = draw(st.lists(statements(ptype), min_size=1, max_size=4))
     level = draw(st.sampled_from(["root", "ou"]))
@@ -82,7 +83,7 @@ def deny_all(ptype: PolicyType) -> Policy:
 
 
 @settings(max_examples=200, deadline=None)
-@given(req=requests, base=policy_sets(), ptype=st.sampled_from(list(PolicyType)))
+@given(req=requests, base=policy_sets(), ptype=ALL_TYPES)
 def test_evaluate_explicit_deny_always_wins(req, base, ptype):
     """A Deny * on * added in any type of policy makes the decision an explicit deny."""
     if ptype is PolicyType.PERMISSIONS_BOUNDARY:
