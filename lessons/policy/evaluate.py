@@ -225,6 +225,8 @@ def _decide(traces, parsed, principal, resource_account, named_as) -> Result:
         return tuple((t.policy_index, t.statement_index) for t in ts)
 
     def done(decision: Decision, step: Step, reason: str, deciding=()) -> Result:
+        if steps and steps[-1].step is step:
+            steps.pop()
         steps.append(StepTrace(step, str(decision), reason))
         return Result(decision, step, reason, tuple(steps), tuple(traces), key(list(deciding)))
 

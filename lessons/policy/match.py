@@ -6,6 +6,9 @@ at its leftmost place after the previous one: taking the leftmost place never lo
 so there is no backtracking. A segment without ``?`` is found with ``str.find``; one with ``?``
 with the bit-parallel Shift-And scan, one step per character of the string. Either way the
 string is read left to right once, so ``a*a*a*...b`` against a long run of ``a`` stays fast.
+A short segment with ``?`` (at most 64 characters, one machine word of Shift-And) is found by
+``re`` with a pattern of escaped characters and ``.`` only: with no quantifier there is nothing
+to backtrack into, and the scan runs in C.
 
 Policy variables (``${aws:username}``, ``${*}``...) are resolved while compiling, and what they
 insert is literal text: a ``*`` in a tag value is a star, not a wildcard.
@@ -13,18 +16,24 @@ insert is literal text: a ``*`` in a tag value is a star, not a wildcard.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 Lookup = Callable[[str], str | None]
 
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}
 
 
+SHORT_SEGMENT = 64
+
+
 @dataclass(frozen=True, slots=True)
 class Segment:
     text: str
     wild: int  # bit j set: position j is a `?` wildcard
+    short: re.Pattern[str] | None = field(default=None, compare=False)
 
     def at(self, s: str, i: int) -> bool:
         if not self.wild:
@@ -41,6 +50,9 @@ class Segment:
         k = len(self.text)
         if not self.wild:
             return s.find(self.text, start, stop)
+        if self.short is not None:
+            found = self.short.search(s, start, stop)
+            return found.start() if found else -1
         masks: dict[str, int] = {}
         for j, ch in enumerate(self.text):
             masks[ch] = masks.get(ch, self.wild) | (1 << j)
@@ -130,6 +142,17 @@ def _resolve(inner: str, lookup: Lookup) -> str | None:
 
 def compile_pattern(raw: str, *, lookup: Lookup | None = None, fold: bool = False) -> Pattern:
     """Compile `raw`; with ``fold`` both sides are compared in lower case (actions)."""
+    if lookup is None or "${" not in raw:
+        return _compile_plain(raw, fold)
+    return _compile(raw, lookup, fold)
+
+
+@functools.lru_cache(maxsize=8192)
+def _compile_plain(raw: str, fold: bool) -> Pattern:
+    return _compile(raw, None, fold)
+
+
+def _compile(raw: str, lookup: Lookup | None, fold: bool) -> Pattern:
     toks = tokens(raw, lookup)
     if toks is None:
         return Pattern((Segment("", 0),), starred=False, fold=fold, never=True)
@@ -146,7 +169,15 @@ def compile_pattern(raw: str, *, lookup: Lookup | None = None, fold: bool = Fals
         else:
             chars.append(tok.lower() if fold else tok)
     segments.append(Segment("".join(chars), wild))
+    segments = [_with_scanner(seg) for seg in segments]
     return Pattern(tuple(segments), starred=len(segments) > 1, fold=fold)
+
+
+def _with_scanner(seg: Segment) -> Segment:
+    if not seg.wild or len(seg.text) > SHORT_SEGMENT:
+        return seg
+    regex = "".join("." if (seg.wild >> j) & 1 else re.escape(ch) for j, ch in enumerate(seg.text))
+    return Segment(seg.text, seg.wild, re.compile(regex, re.DOTALL))
 
 
 def literal(raw: str, *, lookup: Lookup | None = None, fold: bool = False) -> str | None:

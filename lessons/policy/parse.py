@@ -19,7 +19,8 @@ from .match import Pattern, compile_pattern
 from .model import Policy, PolicyError, PolicyKind, PolicyType, Request
 
 MAX_DOCUMENT_CHARS = 65_536
-MAX_POLICIES = 100
+MAX_POLICIES = 50
+MAX_TOTAL_CHARS = 65_536
 MAX_STATEMENTS = 100
 MAX_ELEMENT_VALUES = 200
 MAX_CONTEXT_KEYS = 200
@@ -98,6 +99,7 @@ class ParsedPolicy:
     level: str
     variables: bool
     statements: tuple[Statement, ...]
+    size: int
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -307,6 +309,7 @@ def parse_policy(policy: Any, index: int = 0) -> ParsedPolicy:
         level=policy.level,
         variables=version == "2012-10-17",
         statements=statements,
+        size=size,
     )
 
 
@@ -316,6 +319,8 @@ def parse_policies(policies: Any) -> tuple[ParsedPolicy, ...]:
     if len(policies) > MAX_POLICIES:
         raise PolicyError("policies", f"more than {MAX_POLICIES} policies")
     parsed = tuple(parse_policy(p, i) for i, p in enumerate(policies))
+    if sum(p.size for p in parsed) > MAX_TOTAL_CHARS:
+        raise PolicyError("policies", f"more than {MAX_TOTAL_CHARS} characters in all")
     boundaries = [p for p in parsed if p.type is PolicyType.PERMISSIONS_BOUNDARY]
     if len(boundaries) > 1:
         raise PolicyError(

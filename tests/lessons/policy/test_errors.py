@@ -349,8 +349,8 @@ def test_parse_policy_rejects_bad_policy_fields():
         parse_policy(Policy(PolicyType.IDENTITY, {**doc(allow()), "Id": 5}))
     with pytest.raises(PolicyError, match="only JSON values"):
         parse_policy(Policy(PolicyType.IDENTITY, {**doc(allow()), "Id": {1, 2}}))
-    with pytest.raises(PolicyError, match="more than 100 policies"):
-        evaluate(request(), [identity(allow())] * 101)
+    with pytest.raises(PolicyError, match="more than 50 policies"):
+        evaluate(request(), [identity(allow())] * 51)
 
 
 @pytest.mark.parametrize(

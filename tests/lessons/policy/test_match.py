@@ -84,3 +84,32 @@ def test_arn_like_matches_each_part_separately():
     assert not arn_like("arn:aws:sns:*:444455556666:topic", arn)
     assert arn_like("*", arn)
     assert not arn_like("arn:aws:sns:*:111122223333:topic", "not-an-arn")
+
+
+def test_evaluate_adversarial_policies_at_the_caps_stay_bounded():
+    """Policies filled to the total cap with slow-to-reject patterns, against a 2,000-character
+    resource, are decided in bounded time."""
+    from lessons.policy import Policy, PolicyKind, PolicyType, Request, evaluate
+
+    patterns = ["arn:::::*" + "a?" * 40 + f"b{i}*" for i in range(600)]
+    policies = [
+        Policy(
+            PolicyType.IDENTITY,
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": patterns[n : n + 100]}
+                ],
+            },
+            kind=PolicyKind.BUCKET,
+        )
+        for n in range(0, 600, 100)
+    ]
+    req = Request(
+        principal="arn:aws:iam::111122223333:user/a",
+        action="s3:GetObject",
+        resource="arn:::::" + "a" * 2000,
+    )
+    start = time.perf_counter()
+    assert not evaluate(req, policies).allowed
+    assert time.perf_counter() - start < 3
