@@ -3,8 +3,10 @@ reference_policies_evaluation-logic.html) and its cross-account page
 (reference_policies_evaluation-logic-cross-account.html):
 
 1. an explicit Deny in any policy decides Deny;
-2. resource control policies, then service control policies: every level of the organization
-   must have an Allow, or the request is implicitly denied (they never grant by themselves);
+2. resource control policies act only through Deny (RCPFullAWSAccess is attached at every
+   level and cannot be detached: orgs_manage_policies_rcps_evaluation.html); service control
+   policies must allow at every level of the organization, or the request is implicitly denied
+   (orgs_manage_policies_scps_evaluation.html); neither grants anything by itself;
 3. a same-account resource-based policy that allows the principal can decide Allow on its own:
    naming the IAM user or the role session grants directly; naming the role ARN is still limited
    by the permissions boundary and session policy; naming the account only delegates to the
@@ -241,26 +243,34 @@ def _decide(traces, parsed, principal, resource_account, named_as) -> Result:
         )
     steps.append(StepTrace(Step.EXPLICIT_DENY, "pass", "no statement denies the request"))
 
-    for ptype, step, label in (
-        (PolicyType.RCP, Step.RCP, "resource control"),
-        (PolicyType.SCP, Step.SCP, "service control"),
-    ):
-        levels: dict[str, list[int]] = {}
-        for p in parsed:
-            if p.type is ptype:
-                levels.setdefault(p.level, []).append(p.index)
-        if not levels:
-            steps.append(StepTrace(step, "not-applicable", f"no {label} policies"))
-            continue
-        allows = matched(ptype, "Allow")
-        for level, indexes in levels.items():
-            if not any(t.policy_index in indexes for t in allows):
-                return done(
-                    Decision.IMPLICIT_DENY,
-                    step,
-                    f"no {label} policy at level {level!r} allows the request",
-                )
-        steps.append(StepTrace(step, "pass", f"every level of {label} policies allows"))
+    if PolicyType.RCP in types:
+        steps.append(
+            StepTrace(
+                Step.RCP,
+                "pass",
+                "RCPFullAWSAccess is attached at every level and cannot be detached, "
+                "so resource control policies act only through Deny",
+            )
+        )
+    else:
+        steps.append(StepTrace(Step.RCP, "not-applicable", "no resource control policies"))
+
+    levels: dict[str, list[int]] = {}
+    for p in parsed:
+        if p.type is PolicyType.SCP:
+            levels.setdefault(p.level, []).append(p.index)
+    scp_allows = matched(PolicyType.SCP, "Allow")
+    for level, indexes in levels.items():
+        if not any(t.policy_index in indexes for t in scp_allows):
+            return done(
+                Decision.IMPLICIT_DENY,
+                Step.SCP,
+                f"no service control policy at level {level!r} allows the request",
+            )
+    if levels:
+        steps.append(StepTrace(Step.SCP, "pass", "every level of service control policies allows"))
+    else:
+        steps.append(StepTrace(Step.SCP, "not-applicable", "no service control policies"))
 
     resource_allows = matched(PolicyType.RESOURCE, "Allow")
     identity_allows = matched(PolicyType.IDENTITY, "Allow")

@@ -1,9 +1,10 @@
 """Checking and decoding policy documents and requests; every problem is a PolicyError naming
 the place (``policies[2].Statement[1].Condition: unknown operator StringEqualz``).
 
-Size quotas are AWS's, counted like IAM counts them, without white space ("IAM and AWS STS
-quotas", reference_iam-quotas.html; "Quotas and service limits for AWS Organizations",
-orgs_reference_limits.html; "Policies and Permissions in Amazon S3" for the 20 KB bucket policy).
+Size quotas are AWS's, counted without white space as IAM counts them ("IAM and AWS STS
+quotas", reference_iam-quotas.html), except SCPs and RCPs given as text, where Organizations
+counts every character ("Quotas for AWS Organizations", orgs_reference_limits.html); the 20 KB
+bucket policy is from "Bucket policies for Amazon S3" in the Amazon S3 User Guide.
 """
 
 from __future__ import annotations
@@ -182,6 +183,25 @@ def _principals(value: Any, where: str) -> Principals:
     return Principals(star, frozenset(aws), frozenset(other))
 
 
+RCP_FULL_AWS_ACCESS = {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}
+
+
+def _check_rcp(raw: dict[str, Any], where: str) -> None:
+    """RCP syntax (orgs_manage_policies_rcps_syntax.html): no NotAction or NotPrincipal,
+    Principal "*", and Allow only in RCPFullAWSAccess."""
+    for element in ("NotAction", "NotPrincipal"):
+        if element in raw:
+            raise PolicyError(where, f"resource control policies do not support {element}")
+    if raw.get("Principal", "*") != "*":
+        raise PolicyError(f"{where}.Principal", 'must be "*" in a resource control policy')
+    if raw["Effect"] == "Allow" and {k: v for k, v in raw.items() if k != "Sid"} != (
+        RCP_FULL_AWS_ACCESS
+    ):
+        raise PolicyError(
+            f"{where}.Effect", "Allow is only supported in RCPFullAWSAccess; an RCP can only deny"
+        )
+
+
 def _statement(raw: Any, index: int, ptype: PolicyType, where: str) -> Statement:
     if not isinstance(raw, dict):
         raise PolicyError(where, "a statement must be an object")
@@ -221,10 +241,7 @@ def _statement(raw: Any, index: int, ptype: PolicyType, where: str) -> Statement
             raise PolicyError(where, "a resource-based policy statement needs Principal")
         principals = _principals(raw[principal_key], f"{where}.{principal_key}")
     elif ptype is PolicyType.RCP:
-        if "NotPrincipal" in raw:
-            raise PolicyError(where, "resource control policies do not support NotPrincipal")
-        if raw.get("Principal", "*") != "*":
-            raise PolicyError(f"{where}.Principal", 'must be "*" in a resource control policy')
+        _check_rcp(raw, where)
         principals = _principals("*", where)
     elif principal_key in raw:
         raise PolicyError(where, f"a {ptype} policy cannot have {principal_key}")
@@ -267,14 +284,18 @@ def parse_policy(policy: Any, index: int = 0) -> ParsedPolicy:
     if not isinstance(policy.level, str) or len(policy.level) > MAX_NAME:
         raise PolicyError(f"{where}.level", "must be a string of at most 128 characters")
     document = policy.document
-    if isinstance(document, str):
-        document = decode(document, where)
+    text = document if isinstance(document, str) else None
+    if text is not None:
+        document = decode(text, where)
     if not isinstance(document, dict):
         raise PolicyError(where, "a policy must be a JSON object")
     try:
         size = policy_size(document)
     except (TypeError, ValueError, RecursionError):
         raise PolicyError(where, "a policy must contain only JSON values") from None
+    if text is not None and kind in (PolicyKind.SCP, PolicyKind.RCP):
+        # Organizations counts every character of an SCP or RCP, white space included.
+        size = len(text)
     limit = SIZE_LIMITS[kind]
     if size > limit:
         raise PolicyError(

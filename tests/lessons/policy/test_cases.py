@@ -68,6 +68,7 @@ MFA = "Secure API access with MFA (id_credentials_mfa_configure-api-require.html
 SCPS = "Service control policies (organizations: orgs_manage_policies_scps.html)"
 SCP_EVAL = "SCP evaluation (organizations: orgs_manage_policies_scps_evaluation.html)"
 RCPS = "Resource control policies (organizations: orgs_manage_policies_rcps.html)"
+RCP_EVAL = "RCP evaluation (organizations: orgs_manage_policies_rcps_evaluation.html)"
 
 ALLOW, EXPLICIT, IMPLICIT = Decision.ALLOW, Decision.EXPLICIT_DENY, Decision.IMPLICIT_DENY
 NO_MFA_DENY = {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
@@ -668,6 +669,12 @@ CASES = [
         resource="*",
     ),
     case(
+        "one allowing SCP is enough at a level with several",
+        SCP_EVAL,
+        [identity(FULL_ACCESS), scp(allow("ec2:*")), scp(allow("s3:*"))],
+        ALLOW,
+    ),
+    case(
         "an explicit deny in an SCP wins",
         SCPS,
         [identity(FULL_ACCESS), scp(FULL_ACCESS, deny("s3:GetObject"))],
@@ -719,15 +726,18 @@ CASES = [
     ),
     case("an RCP never grants", RCPS, [rcp(RCP_FULL_ACCESS)], IMPLICIT, Step.IDENTITY_BASED),
     case(
-        "without an allowing RCP at a level the request is denied",
-        RCPS,
-        [
-            identity(FULL_ACCESS),
-            rcp(RCP_FULL_ACCESS),
-            rcp(allow("ec2:*", Principal="*"), level="ou"),
-        ],
-        IMPLICIT,
-        Step.RCP,
+        "a level with only a deny RCP still lets other requests through (RCPFullAWSAccess "
+        "cannot be detached)",
+        RCP_EVAL,
+        [identity(FULL_ACCESS), rcp(deny("ec2:*", Principal="*"), level="ou-prod")],
+        ALLOW,
+    ),
+    case(
+        "an RCP deny applies to a same-account principal too",
+        RCP_EVAL,
+        [identity(FULL_ACCESS), rcp(RCP_FULL_ACCESS, deny("s3:GetObject", Principal="*"))],
+        EXPLICIT,
+        Step.EXPLICIT_DENY,
     ),
     # Session policies
     case(

@@ -22,7 +22,7 @@ from lessons.policy import (
 )
 from lessons.policy.parse import check_request
 
-from .builders import ALICE, allow, doc, identity, request
+from .builders import ALICE, allow, deny, doc, identity, request
 
 
 def _error(policies, req=None):
@@ -116,11 +116,27 @@ def test_parse_policy_rejects_wildcard_principal_arn():
         parse_policy(Policy(PolicyType.RESOURCE, doc(bad)))
 
 
-def test_parse_policy_rcp_principal_must_be_star():
-    """An RCP names no principal but "*"."""
-    bad = allow(Principal={"AWS": ALICE})
-    with pytest.raises(PolicyError, match='must be "\\*"'):
-        parse_policy(Policy(PolicyType.RCP, doc(bad)))
+@pytest.mark.parametrize(
+    ("statement", "text"),
+    [
+        (deny(Principal={"AWS": ALICE}), 'must be "\\*"'),
+        (deny(not_action="s3:*", Principal="*"), "do not support NotAction"),
+        (allow("s3:*", Principal="*"), "only supported in RCPFullAWSAccess"),
+    ],
+)
+def test_parse_policy_rcp_follows_rcp_syntax(statement, text):
+    """An RCP names no principal but "*", has no NotAction, and allows only as RCPFullAWSAccess."""
+    with pytest.raises(PolicyError, match=text):
+        parse_policy(Policy(PolicyType.RCP, doc(statement)))
+
+
+def test_parse_policy_counts_white_space_in_scp_text():
+    """Organizations counts every character of an SCP, so indentation can push it over."""
+    document = {"Version": "2012-10-17", "Id": "", "Statement": [allow()]}
+    document["Id"] = "x" * (5_000 - policy_size(document))
+    parse_policy(Policy(PolicyType.SCP, json.dumps(document, separators=(",", ":"))))
+    with pytest.raises(PolicyError, match="over the 5120"):
+        parse_policy(Policy(PolicyType.SCP, json.dumps(document, indent=40)))
 
 
 @pytest.mark.parametrize(
@@ -149,7 +165,7 @@ def test_parse_policy_enforces_aws_size_quota(kind, limit):
     fits = {"Version": "2012-10-17", "Id": "", "Statement": [statement]}
     fits["Id"] = "x" * (limit - policy_size(fits))
     assert policy_size(fits) == limit
-    parse_policy(Policy(ptype, json.dumps(fits, indent=8), kind=kind))
+    parse_policy(Policy(ptype, json.dumps(fits, separators=(",", ":")), kind=kind))
     with pytest.raises(PolicyError, match=f"over the {limit}"):
         parse_policy(Policy(ptype, {**fits, "Id": fits["Id"] + "x"}, kind=kind))
 

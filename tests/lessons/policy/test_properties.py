@@ -40,7 +40,11 @@ def statements(draw, ptype):
     if ptype is PolicyType.RESOURCE:
         out["Principal"] = draw(principals)
     elif ptype is PolicyType.RCP:
+        out.pop("NotAction", None)
+        out["Action"] = out.get("Action", "*")
         out["Principal"] = "*"
+        if out["Effect"] == "Allow":
+            return {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}
     return out
 
 
@@ -100,9 +104,13 @@ def test_evaluate_explicit_deny_always_wins(req, base, ptype):
     guardrail=policies(types=st.sampled_from(GUARDRAILS)),
 )
 def test_evaluate_guardrail_never_turns_deny_into_allow(req, base, guardrail):
-    """Adding an SCP, RCP, boundary or session policy never turns a deny into an allow."""
-    if guardrail.type is PolicyType.PERMISSIONS_BOUNDARY:
-        base = [p for p in base if p.type is not PolicyType.PERMISSIONS_BOUNDARY]
+    """Adding a guardrail never turns a deny into an allow: an RCP, a boundary or session
+    policy where there was none, or SCPs at a new level of the organization. (A second SCP at
+    the same level or a second session policy can: allows within one of those are a union.)"""
+    if guardrail.type in (PolicyType.PERMISSIONS_BOUNDARY, PolicyType.SESSION):
+        base = [p for p in base if p.type is not guardrail.type]
+    if guardrail.type is PolicyType.SCP:
+        guardrail = Policy(guardrail.type, guardrail.document, name="new", level="new-level")
     before = evaluate(req, base).decision
     after = evaluate(req, [*base, guardrail]).decision
     if before is not Decision.ALLOW:
