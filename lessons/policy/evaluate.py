@@ -304,6 +304,14 @@ def _decide(traces, parsed, principal, resource_account, named_as) -> Result:
                 grants,
             )
         if how in ("role", "user"):
+            steps.append(
+                StepTrace(
+                    Step.RESOURCE_BASED,
+                    "pass",
+                    f"the resource-based policy names the {how} ARN and allows, "
+                    "within what the permissions boundary and session policy allow",
+                )
+            )
             limits = [
                 (boundary and how == "role", boundary_allows, Step.PERMISSIONS_BOUNDARY),
                 (session, session_allows, Step.SESSION),

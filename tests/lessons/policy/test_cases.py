@@ -1001,3 +1001,27 @@ def test_evaluate_trace_names_failed_element_and_deciding_statement():
     assert "aws:MultiFactorAuthPresent is not in the request" in fourth.reason
     assert result.deciding == ((0, 2),)
     assert request().to_dict()["principal"] == ALICE
+
+
+def test_evaluate_steps_walk_the_flowchart_in_order():
+    """The steps list each box of the flowchart passed, in AWS's order, ending at the decision."""
+    policies = [
+        bucket(allow("s3:GetObject", OBJECT, Principal=aws(ROLE))),
+        boundary(allow("ec2:*")),
+        scp(FULL_ACCESS),
+    ]
+    result = evaluate(request(principal=SESSION), policies)
+    assert [s.step for s in result.steps] == [
+        Step.EXPLICIT_DENY,
+        Step.RCP,
+        Step.SCP,
+        Step.RESOURCE_BASED,
+        Step.PERMISSIONS_BOUNDARY,
+    ]
+    assert [s.outcome for s in result.steps] == [
+        "pass",
+        "not-applicable",
+        "pass",
+        "pass",
+        "ImplicitDeny",
+    ]
