@@ -385,3 +385,36 @@ def test_evaluate_caps_request_sizes(field, value, where):
     assert info.value.where == where
     with pytest.raises(PolicyError, match="must be a Request"):
         check_request("not a request")
+
+
+def test_policy_package_imports_no_django():
+    """The evaluator is pure Python: importing it loads no Django module."""
+    import subprocess
+    import sys
+
+    code = "import sys, lessons.policy; print(any(m.startswith('django') for m in sys.modules))"
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
+
+
+request_fields = st.fixed_dictionaries(
+    {},
+    optional={
+        "principal": st.one_of(json_values, st.sampled_from([ALICE, "arn:aws:iam::1:user/x"])),
+        "action": st.one_of(json_values, st.just("s3:GetObject")),
+        "resource": st.one_of(json_values, st.just("arn:aws:s3:::b/k")),
+        "context": json_values,
+        "principal_tags": json_values,
+        "resource_account": json_values,
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.one_of(request_fields, json_values))
+def test_request_from_dict_random_input_gives_request_or_policy_error(data):
+    """A random decoded request gives a Request that evaluates, or a PolicyError."""
+    outcome = _decision_or_error(lambda: evaluate(request_from_dict(data), [identity(allow())]))
+    assert outcome.message if isinstance(outcome, PolicyError) else outcome.decision in Decision
