@@ -9,7 +9,7 @@ from django.utils import timezone
 from lessons.cache import lesson_outline
 from lessons.models import Lesson, Question, QuestionKind
 
-from . import scoring, sql
+from . import scoring, signals, sql
 from .items import ITEM_TYPES
 from .models import (
     Attempt,
@@ -82,6 +82,7 @@ def commit_record(*, learner: Learner, kind: str, item, answer: str, attempt=Non
                 answered = sum(1 for row in rows if row.attempt_id == attempt.pk)
                 if answered >= len(attempt.question_ids):
                     _finish(attempt)
+            signals.send_on_commit(signals.commit_recorded, commit=commit)
             progress_refresh(
                 learner=learner, lesson=item.lesson, rows=rows, attempts=attempt is not None
             )
@@ -192,6 +193,7 @@ def _finish(attempt: Attempt) -> None:
             [(difficulties[pk], answers.get(pk, False)) for pk in attempt.question_ids]
         )
     attempt.save(update_fields=["finished_at", "score", "total", "verdict"])
+    signals.send_on_commit(signals.attempt_finished, attempt=attempt)
 
 
 def hint_reveal(*, learner: Learner, attempt: Attempt, question: Question) -> HintRequest:
