@@ -288,9 +288,9 @@ def learner_start(*, browser_key: str | None) -> Learner:
     own; the session cookie the browser keeps then names only one, and the answers
     recorded for the others are lost. Instead the learner is keyed on the browser:
     ``browser_key`` (a keyed hash of the CSRF secret, made by quizzes.learners) is
-    unique, so of several first commits one creates the learner and the others find it
-    (``get_or_create`` reads again after the unique constraint refuses a second row, on
-    SQLite and on PostgreSQL alike). Every session those answers make points at it.
+    unique, so of several first commits one inserts the learner and the others, refused
+    by the constraint, find it (PostgreSQL makes them wait for the first to commit;
+    SQLite runs one writer at a time). Every session those answers make points at it.
 
     The key finds the learner only for ``BROWSER_KEY_LIFETIME`` after it was made; after
     that the session is the one credential, and the key is freed for a new learner of
@@ -299,14 +299,21 @@ def learner_start(*, browser_key: str | None) -> Learner:
     """
     if not browser_key:
         return Learner.objects.create()
-    fresh_since = timezone.now() - BROWSER_KEY_LIFETIME
-    Learner.objects.filter(browser_key=browser_key).exclude(
-        user=None, created_at__gte=fresh_since
-    ).update(browser_key=None)
-    learner, _ = Learner.objects.get_or_create(
-        browser_key=browser_key, user=None, created_at__gte=fresh_since
-    )
-    return learner
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                return Learner.objects.create(browser_key=browser_key)
+        except IntegrityError:
+            fresh_since = timezone.now() - BROWSER_KEY_LIFETIME
+            holders = Learner.objects.filter(browser_key=browser_key)
+            found = holders.filter(user=None, created_at__gte=fresh_since).first()
+            if found is not None:
+                return found
+            # Only a learner the key no longer finds lets go of it: a fresh one that a
+            # parallel first commit has just made keeps it.
+            holders.exclude(user=None, created_at__gte=fresh_since).update(browser_key=None)
+    # The key's holder vanished between the insert and the read (merged at a login).
+    return Learner.objects.create()
 
 
 @transaction.atomic
