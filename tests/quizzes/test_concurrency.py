@@ -102,30 +102,31 @@ def test_parallel_finish_records_one_result():
     assert LessonProgress.objects.get(learner=learner, lesson=lesson).test_attempts == 1
 
 
-def commits_at_once(lesson, sends):
-    """Each of ``sends`` (browser, kind, item, answer) committed in its own thread at the
-    same moment, with the cookies that browser has (as its tabs would send them); return
-    the ``(status, session cookie value)`` of each answer."""
+def posts_at_once(sends):
+    """Each of ``sends`` (browser, url, form) posted as htmx in its own thread at the same
+    moment, with the cookies that browser has (as its tabs would send them); return the
+    ``(status, session cookie value)`` of each answer."""
     queue = iter(sends)
     lock = threading.Lock()
 
-    def commit():
+    def post():
         with lock:
-            browser, kind, item, answer = next(queue)
+            browser, url, form = next(queue)
         tab = Client(enforce_csrf_checks=True)
         tab.cookies = SimpleCookie(browser.cookies.output(header="", sep=";"))
+        token = browser.cookies[settings.CSRF_COOKIE_NAME].value
         response = tab.post(
-            reverse("quizzes:commit", args=[lesson.slug, kind, item.pk]),
-            {
-                "answer": answer,
-                "csrfmiddlewaretoken": browser.cookies[settings.CSRF_COOKIE_NAME].value,
-            },
-            headers={"HX-Request": "true"},
+            url, {**form, "csrfmiddlewaretoken": token}, headers={"HX-Request": "true"}
         )
         session = response.cookies.get(settings.SESSION_COOKIE_NAME)
         return response.status_code, session.value if session else None
 
-    return run_in_parallel(commit, len(sends))
+    return run_in_parallel(post, len(sends))
+
+
+def commit_send(browser, item, kind, answer):
+    url = reverse("quizzes:commit", args=[item.lesson.slug, kind, item.pk])
+    return browser, url, {"answer": answer}
 
 
 def new_visitor(lesson):
@@ -147,7 +148,7 @@ def test_parallel_first_commits_of_a_new_visitor_make_one_learner(commits):
     myths = list(lesson.myths.order_by("order"))
     browser = new_visitor(lesson)
 
-    results = commits_at_once(lesson, [(browser, "myth", m, "yes") for m in myths])
+    results = posts_at_once([commit_send(browser, m, "myth", "yes") for m in myths])
 
     assert [status for status, _ in results] == [200] * commits
     assert all(session for _, session in results)
@@ -167,11 +168,11 @@ def test_parallel_first_commits_of_two_visitors_make_two_learners():
     lesson = full_lesson(steps=1, practice=0)
     first, second = list(lesson.myths.order_by("order"))
     sends = [
-        (new_visitor(lesson), "myth", first, "yes"),
-        (new_visitor(lesson), "myth", second, "no"),
+        commit_send(new_visitor(lesson), first, "myth", "yes"),
+        commit_send(new_visitor(lesson), second, "myth", "no"),
     ]
 
-    assert [status for status, _ in commits_at_once(lesson, sends)] == [200, 200]
+    assert [status for status, _ in posts_at_once(sends)] == [200, 200]
 
     assert Learner.objects.count() == 2
     assert [learner.commits.count() for learner in Learner.objects.all()] == [1, 1]
@@ -188,7 +189,7 @@ def test_parallel_first_commits_then_sign_up_carry_every_answer_into_the_account
     lesson = full_lesson(steps=1, practice=0)
     myths = list(lesson.myths.order_by("order"))
     browser = new_visitor(lesson)
-    results = commits_at_once(lesson, [(browser, "myth", m, "yes") for m in myths])
+    results = posts_at_once([commit_send(browser, m, "myth", "yes") for m in myths])
     browser.cookies[settings.SESSION_COOKIE_NAME] = results[-1][1]
     password = "a long unusual passphrase 42"
 
@@ -202,7 +203,7 @@ def test_parallel_first_commits_then_sign_up_carry_every_answer_into_the_account
     post_form(browser, "accounts:logout", {})
     step = lesson.steps.get()
     answer = str(step.options.first().pk)
-    assert commits_at_once(lesson, [(browser, "step", step, answer)])[0][0] == 200
+    assert posts_at_once([commit_send(browser, step, "step", answer)])[0][0] == 200
     assert Learner.objects.count() == 2
     assert Learner.objects.get(user=None).commits.get().step == step
 
@@ -217,7 +218,7 @@ def test_parallel_first_commits_then_log_in_merge_into_the_existing_account():
     first, second = list(lesson.myths.order_by("order"))
     commit_record(learner=mine, kind="myth", item=first, answer="no")
     browser = new_visitor(lesson)
-    results = commits_at_once(lesson, [(browser, "myth", m, "yes") for m in (first, second)])
+    results = posts_at_once([commit_send(browser, m, "myth", "yes") for m in (first, second)])
     browser.cookies[settings.SESSION_COOKIE_NAME] = results[0][1]
 
     login = {"username": user.username, "password": PASSWORD}
@@ -225,3 +226,34 @@ def test_parallel_first_commits_then_log_in_merge_into_the_existing_account():
 
     assert list(Learner.objects.all()) == [mine]
     assert sorted(mine.commits.values_list("myth__order", "answer")) == [(1, "no"), (2, "yes")]
+
+
+def test_parallel_first_acts_of_every_kind_make_one_learner():
+    """Whatever a new visitor's first acts are (a prediction, a myth, a practice answer, a
+    hint, a step read, a card rating), sent at once they make one learner holding all."""
+    from lessons.cards import cards_for
+    from quizzes.models import CardSchedule, HintRequest, StepRead
+
+    lesson = full_lesson(steps=2, practice=2)
+    predicted, plain = list(lesson.steps.order_by("order"))
+    first, second = list(lesson.questions.order_by("order"))
+    browser = new_visitor(lesson)
+    card = cards_for(lesson)[0]
+    sends = [
+        commit_send(browser, predicted, "step", str(predicted.options.first().pk)),
+        commit_send(browser, lesson.myths.first(), "myth", "no"),
+        commit_send(browser, first, "question", str(first.choices.first().pk)),
+        (browser, reverse("quizzes:hint", args=[lesson.slug, second.pk]), {}),
+        (browser, reverse("step-read", args=[lesson.slug, plain.pk]), {}),
+        (browser, reverse("flashcard-rate", args=[lesson.slug]), {"card": card.key, "rating": "3"}),
+    ]
+
+    statuses = [status for status, _ in posts_at_once(sends)]
+
+    assert all(status in (200, 302) for status in statuses), statuses
+    learner = Learner.objects.get()
+    assert learner.commits.count() == 3
+    assert Attempt.objects.get().learner == learner
+    assert HintRequest.objects.get().attempt.learner == learner
+    assert StepRead.objects.get().learner == learner
+    assert CardSchedule.objects.get().learner == learner
