@@ -102,7 +102,7 @@ def urls(world):
         kwargs = {p: by_route.get(name, {}).get(p, generic.get(p, slug)) for p in params}
         if name.startswith("admin:") and "model_name" in params:
             kwargs["model_name"] = "lesson"
-        if all(p.isdigit() for p in params):
+        if params and all(p.isdigit() for p in params):
             url = reverse(name, args=[lesson.pk] * len(params))
         else:
             url = reverse(name, kwargs=kwargs)
