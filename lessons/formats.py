@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 from django.db import transaction
+from django.db.models.deletion import ProtectedError, RestrictedError
 
 from .models import (
     Choice,
@@ -307,7 +308,7 @@ def load_files(paths: list[Path]) -> list[Lesson]:
         errors = _check_links(documents, [str(p) for p in paths])
     if errors:
         raise LessonFormatError(errors)
-    return save_documents(documents)
+    return save_documents(documents, [str(p) for p in paths])
 
 
 def _check_links(documents: list[dict], sources: list[str]) -> list[str]:
@@ -332,9 +333,18 @@ def _check_links(documents: list[dict], sources: list[str]) -> list[str]:
 
 
 @transaction.atomic
-def save_documents(documents: list[dict]) -> list[Lesson]:
-    """Write validated documents; links between lessons are set once all of them exist."""
-    lessons = [_save_lesson(doc) for doc in documents]
+def save_documents(documents: list[dict], sources: list[str] | None = None) -> list[Lesson]:
+    """Write validated documents; links between lessons are set once all of them exist.
+
+    A document that leaves out content learners have answered raises LessonFormatError
+    naming its source (or its slug) and the rows; the transaction then writes nothing.
+    """
+    lessons = []
+    for doc, source in zip(documents, sources or [d["slug"] for d in documents], strict=True):
+        try:
+            lessons.append(_save_lesson(doc))
+        except LessonFormatError as exc:
+            raise LessonFormatError([f"{source}: {error}" for error in exc.errors]) from None
     for lesson, doc in zip(lessons, documents, strict=True):
         overview = doc.get("overview") or {}
         lesson.prerequisites.set(
@@ -511,10 +521,37 @@ def _sync(model, parent: dict, rows: list[dict]) -> list:
             obj.order = position
             obj.save()
         result.append(obj)
-    stale = [obj.pk for obj in existing if obj.pk not in used]
+    stale = [obj for obj in existing if obj.pk not in used]
+    _refuse_dropping_answered(stale)
     if stale:
-        model.objects.filter(pk__in=stale).delete()
+        try:
+            model.objects.filter(pk__in=[obj.pk for obj in stale]).delete()
+        except (ProtectedError, RestrictedError):
+            # A learner committed to one of them since the check: the same refusal.
+            _refuse_dropping_answered(stale)
+            raise
     return result
+
+
+def _refuse_dropping_answered(rows: list) -> None:
+    """Raise LessonFormatError naming each row whose delete learners' records forbid.
+
+    The rule and its wording are the admin's (``validation.learner_records``), checked
+    before the delete, so a load reports every such row of a kind instead of failing on
+    the database's ProtectedError.
+    """
+    # validation checks lessons through this module, so it is imported when needed.
+    from .validation import learner_records
+
+    errors = [
+        f"the {row._meta.verbose_name} “{row}” is left out of the file, but records of "
+        f"learners or teams refer to it ({summary}); keep it in the file (edit its text "
+        "instead, its history keeps every earlier version)"
+        for row in rows
+        if (summary := learner_records(row))
+    ]
+    if errors:
+        raise LessonFormatError(errors)
 
 
 class _Dumper(yaml.SafeDumper):

@@ -4,10 +4,11 @@ import contextlib
 
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.utils.crypto import salted_hmac
 from django_otp import user_has_device
 
 from .models import Learner
-from .services import learner_merge
+from .services import learner_merge, learner_start
 
 SESSION_KEY = "learner_id"
 PENDING_KEY = "learner_id_pending_second_factor"
@@ -28,10 +29,23 @@ def learner_for(request, *, create: bool = False) -> Learner | None:
             with contextlib.suppress(Learner.DoesNotExist):
                 learner = Learner.objects.get(pk=learner_id, user=None)
         if learner is None and create:
-            learner = Learner.objects.create()
+            learner = learner_start(browser_key=browser_key(request))
             request.session[SESSION_KEY] = learner.pk
     request._learner = learner
     return learner
+
+
+def browser_key(request) -> str | None:
+    """What the browser's first commits have in common before it has a session: its
+    CSRF secret, which the CSRF middleware has read (and, for a POST, checked).
+
+    Stored as a keyed hash, so the database never holds a secret that would pass the
+    CSRF check; a login rotates the secret, so the key names the browser only until then.
+    """
+    secret = request.META.get("CSRF_COOKIE")
+    if not secret:
+        return None
+    return salted_hmac("quizzes.learners.browser_key", secret, algorithm="sha256").hexdigest()
 
 
 @receiver(user_logged_in, dispatch_uid="quizzes.carry_anonymous_progress")
@@ -60,7 +74,9 @@ def carry_anonymous_progress(request, user) -> None:
         return
     account = Learner.objects.filter(user=user).first()
     if account is None:
+        # The account's learner is found by its user from now on, never by the browser.
         anonymous.user = user
-        anonymous.save(update_fields=["user"])
+        anonymous.browser_key = None
+        anonymous.save(update_fields=["user", "browser_key"])
     else:
         learner_merge(source=anonymous, target=account)

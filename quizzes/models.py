@@ -14,7 +14,12 @@ from lessons.models import Lesson, Myth, Pitfall, Question, QuestionKind, Step
 
 
 class Learner(models.Model):
-    """Whoever commits: an account, or an anonymous visitor known by their session."""
+    """Whoever commits: an account, or an anonymous visitor known by their session.
+
+    ``browser_key`` ties a new anonymous learner to the browser whose first commits made
+    it (a keyed hash of that browser's CSRF secret, never the secret itself), so that
+    first commits sent at once all find the one learner (see quizzes.services.learner_start).
+    """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -22,6 +27,9 @@ class Learner(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="learner",
+    )
+    browser_key = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,6 +1,7 @@
 """Every write a learner causes goes through here: atomic, validated, safe to repeat."""
 
 import random
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
@@ -22,6 +23,10 @@ from .models import (
 )
 
 TEST_SIZE = 10
+# How long a browser's first commits can find the learner the first of them made: far
+# beyond any wait for a lock (SQLite's busy timeout is 20 s), and short, so that after it
+# the session alone says who a visitor is.
+BROWSER_KEY_LIFETIME = timedelta(minutes=5)
 
 
 class CommitRefused(Exception):
@@ -290,6 +295,44 @@ def _attempt_figures(learner: Learner, lesson: Lesson) -> dict:
         "test_latest_verdict": tests[0].verdict if tests else "",
         "test_best_verdict": scoring.best_verdict([t.verdict for t in tests]),
     }
+
+
+def learner_start(*, browser_key: str | None) -> Learner:
+    """The anonymous learner a visitor's first commit makes, one per browser however
+    many first commits it sends at once.
+
+    A browser that has read a page holds the CSRF cookie it set, and sends it with each
+    commit, while its session is only made by the first commit's answer. So first
+    commits sent together arrive without a session, and each would make a learner of its
+    own; the session cookie the browser keeps then names only one, and the answers
+    recorded for the others are lost. Instead the learner is keyed on the browser:
+    ``browser_key`` (a keyed hash of the CSRF secret, made by quizzes.learners) is
+    unique, so of several first commits one inserts the learner and the others, refused
+    by the constraint, find it (PostgreSQL makes them wait for the first to commit;
+    SQLite runs one writer at a time). Every session those answers make points at it.
+
+    The key finds the learner only for ``BROWSER_KEY_LIFETIME`` after it was made; after
+    that the session is the one credential, and the key is freed for a new learner of
+    the same browser (whose session ended, say). Without a key (no CSRF cookie, as in
+    tests that skip CSRF) each call makes a learner of its own.
+    """
+    if not browser_key:
+        return Learner.objects.create()
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                return Learner.objects.create(browser_key=browser_key)
+        except IntegrityError:
+            fresh_since = timezone.now() - BROWSER_KEY_LIFETIME
+            holders = Learner.objects.filter(browser_key=browser_key)
+            found = holders.filter(user=None, created_at__gte=fresh_since).first()
+            if found is not None:
+                return found
+            # Only a learner the key no longer finds lets go of it: a fresh one that a
+            # parallel first commit has just made keeps it.
+            holders.exclude(user=None, created_at__gte=fresh_since).update(browser_key=None)
+    # The key's holder vanished between the insert and the read (merged at a login).
+    return Learner.objects.create()
 
 
 @transaction.atomic

@@ -27,8 +27,6 @@ from quizzes.state import (
 from trainer.pagecache import visitor_page_cache
 from trainer.teams.reports import assigned_to, invitations_for
 
-MODE_SESSION_KEY = "last_modes"
-
 
 def mode_url(lesson, slug):
     mode = BY_SLUG[slug]
@@ -46,13 +44,12 @@ def catalog(request):
     progress = {}
     if learner:
         progress = {p.lesson_id: p for p in LessonProgress.objects.filter(learner=learner)}
-    remembered = request.session.get(MODE_SESSION_KEY, {})
     for lesson in lessons:
         lesson.minutes = deep_dive_minutes(lesson_with_content(lesson))
         lesson.progress = progress.get(lesson.pk)
         if lesson.progress is not None:
             lesson.progress.lesson = lesson  # trainer/_progress.html reads its title
-        last = remembered.get(str(lesson.pk)) or (lesson.progress and lesson.progress.last_mode)
+        last = lesson.progress and lesson.progress.last_mode
         lesson.resume_url = mode_url(lesson, last) if last in BY_SLUG else None
         lesson.resume_mode = BY_SLUG.get(last)
     return render(request, "catalog.html", {"lessons": lessons})
@@ -75,10 +72,9 @@ def _lesson_context(request, slug, mode):
     learner = learner_for(request)
     test = test_intro_context(lesson, learner)
     minutes = mode_minutes(lesson, cards=len(cards_for(lesson)), test_questions=test["size"])
+    # Only a learner with progress on the lesson has their last mode kept: a visitor who
+    # has not acted gets no session and no row from reading (see mode_remember).
     mode_remember(learner=learner, lesson=lesson, mode=mode)
-    remembered = request.session.get(MODE_SESSION_KEY, {})
-    if remembered.get(str(lesson.pk)) != mode:
-        request.session[MODE_SESSION_KEY] = {**remembered, str(lesson.pk): mode}
     return {
         "lesson": lesson,
         "learner": learner,

@@ -894,7 +894,8 @@ def test_import_view_refuses_to_drop_what_learners_answered(author):
     document["myths"] = document["myths"][:1]
     response = upload(author, formats.yaml.safe_dump(document))
     assert response.status_code == 400
-    assert "learners have answered" in page_text(response)
+    assert f"the myth “{myth}” is left out of the file" in page_text(response)
+    assert "records of learners or teams refer to it (1 commit)" in page_text(response)
     assert lesson.myths.count() == 2
 
 

@@ -284,3 +284,63 @@ def test_load_keeps_row_identity_when_rows_move_or_go(tmp_path):
     shorter["practice"][0]["teaches"] = "step 1"
     formats.load_files([write(tmp_path, shorter)])
     assert list(Step.objects.values_list("pk", "title", "order")) == [(second.pk, "Two", 1)]
+
+
+@pytest.mark.django_db
+def test_command_load_refuses_dropping_answered_items_and_writes_nothing(tmp_path):
+    """A file that leaves out a step and a myth learners committed to is refused with a
+    CommandError naming each of them and why, and no file of the load is written."""
+    from quizzes.services import commit_record
+    from tests.factories import LearnerFactory
+
+    [lesson] = formats.load_files([write(tmp_path, MINIMAL)])
+    step = lesson.steps.get(title="Two")
+    myth = lesson.myths.get()
+    learner = LearnerFactory()
+    commit_record(learner=learner, kind="step", item=step, answer=str(step.options.first().pk))
+    commit_record(learner=learner, kind="myth", item=myth, answer="yes")
+    dropped = copy.deepcopy(MINIMAL)
+    dropped["title"] = "Tiny lesson, renamed"
+    dropped["steps"] = dropped["steps"][:1]
+    dropped["myths"] = []
+    dropped["practice"][0]["teaches"] = "step 1"
+    other = {**copy.deepcopy(MINIMAL), "slug": "another-lesson"}
+    paths = [write(tmp_path, dropped, "dropped.yaml"), write(tmp_path, other, "other.yaml")]
+
+    with pytest.raises(CommandError) as refused:
+        call_command("load_lessons", *map(str, paths))
+
+    message = str(refused.value)
+    assert "Nothing was loaded" in message
+    assert "dropped.yaml: the step “Step 2: Two” is left out of the file" in message
+    assert "records of learners or teams refer to it (1 commit" in message
+    assert "keep it in the file" in message
+    assert list(Lesson.objects.values_list("slug", "title")) == [("tiny-lesson", "Tiny lesson")]
+    assert list(lesson.steps.values_list("title", flat=True)) == ["One", "Two"]
+    assert lesson.myths.count() == 1
+
+
+@pytest.mark.django_db
+def test_load_names_every_answered_row_a_file_drops(tmp_path):
+    """Each left-out row with learners' records is named, not only the first."""
+    from quizzes.services import commit_record
+    from tests.factories import LearnerFactory
+
+    data = copy.deepcopy(MINIMAL)
+    data["myths"] = [{**data["myths"][0], "question": f"Q{n}?"} for n in (1, 2, 3)]
+    [lesson] = formats.load_files([write(tmp_path, data)])
+    learner = LearnerFactory()
+    for myth in lesson.myths.all()[1:]:
+        commit_record(learner=learner, kind="myth", item=myth, answer="no")
+    data["myths"] = data["myths"][:1]
+
+    with pytest.raises(formats.LessonFormatError) as refused:
+        formats.load_files([write(tmp_path, data)])
+
+    assert [
+        error.split(": the ")[1].split(" is left out")[0] for error in refused.value.errors
+    ] == [
+        "myth “Q2?”",
+        "myth “Q3?”",
+    ]
+    assert lesson.myths.count() == 3

@@ -31,7 +31,7 @@ def visit(client, lesson):
 
 
 def returning_visitor(lesson, **kwargs):
-    """A visitor whose session already holds what a visit records (the page is cacheable)."""
+    """A visitor who has read the page before (it is cached by now)."""
     client = Client(**kwargs)
     client.get(lesson.get_absolute_url())
     client.get(lesson.get_absolute_url())
@@ -45,6 +45,17 @@ def test_visitor_page_cache_serves_a_returning_visitor_without_rendering(lesson)
     assert len(sql) <= 2  # the session and the lesson's version, nothing else
     rendered = first.get(lesson.get_absolute_url()).content.decode()
     assert PER_RESPONSE.sub("", response.content.decode()) == PER_RESPONSE.sub("", rendered)
+
+
+def test_visitor_page_cache_serves_cookieless_visits_without_rendering_or_a_session(lesson):
+    """A crawler sends no cookie: after the first, each of its visits is served from the
+    cache, costing the lesson's version alone, and no session is read or made."""
+    from django.conf import settings
+
+    Client().get(lesson.get_absolute_url())
+    response, sql = visit(Client(), lesson)
+    assert len(sql) == 1
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
 
 
 def test_visitor_page_cache_gives_each_visitor_their_own_working_csrf_token(lesson):

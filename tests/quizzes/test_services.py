@@ -10,6 +10,7 @@ from quizzes.services import (
     attempt_restart,
     commit_record,
     learner_merge,
+    learner_start,
     mode_remember,
     progress_refresh,
 )
@@ -267,3 +268,43 @@ def test_a_commit_rewrites_the_figures_and_leaves_the_last_mode(lesson, learner)
 def test_progress_update_refuses_a_name_that_is_not_a_progress_field(lesson, learner):
     with pytest.raises(ValueError, match="Not progress fields"):
         sql.progress_update(learner.pk, lesson.pk, {"percent = 0; --": 1}, complete=False)
+
+
+def test_learner_start_gives_one_browser_one_learner_and_others_their_own():
+    """First commits with the same browser key find one learner; other keys, or none,
+    each make their own."""
+    first = learner_start(browser_key="a" * 64)
+    assert learner_start(browser_key="a" * 64) == first
+    assert learner_start(browser_key="b" * 64) != first
+    assert learner_start(browser_key=None) != learner_start(browser_key=None)
+    assert Learner.objects.filter(user=None).count() == 4
+
+
+def test_learner_start_after_the_key_lifetime_makes_a_new_learner(lesson):
+    """Once the key's lifetime is over only the session finds the learner: the same
+    browser without it starts afresh, and the old learner keeps its records."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from quizzes.services import BROWSER_KEY_LIFETIME
+
+    old = learner_start(browser_key="a" * 64)
+    commit_record(learner=old, kind="myth", item=lesson.myths.first(), answer="no")
+    Learner.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - BROWSER_KEY_LIFETIME - timedelta(seconds=1)
+    )
+    new = learner_start(browser_key="a" * 64)
+    assert new != old
+    old.refresh_from_db()
+    assert (old.browser_key, old.commits.count(), new.commits.count()) == (None, 1, 0)
+
+
+def test_learner_start_never_finds_an_account_learner():
+    """A key left on a learner that became an account's is freed, not followed."""
+    account = LearnerFactory(browser_key="a" * 64)
+    anonymous = learner_start(browser_key="a" * 64)
+    assert anonymous != account
+    assert anonymous.user is None
+    account.refresh_from_db()
+    assert account.browser_key is None

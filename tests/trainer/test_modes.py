@@ -380,6 +380,10 @@ def test_unknown_mode_and_get_on_actions(client, lesson):
 
 
 def test_last_mode_is_remembered_and_linked_from_the_catalog(client, lesson):
+    """A learner's last mode on a lesson they started is linked from the catalog."""
+    myth = lesson.myths.first()
+    client.post(reverse("quizzes:commit", args=[lesson.slug, "myth", myth.pk]), {"answer": "no"})
+    client.get(mode(lesson, "pitfalls"))
     client.get(mode(lesson, "myths"))
     catalog = client.get(reverse("catalog")).content.decode()
     assert f'<a href="{mode(lesson, "myths")}">Continue in Myth busters</a>' in catalog
