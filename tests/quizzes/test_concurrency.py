@@ -238,7 +238,7 @@ def test_parallel_first_acts_of_every_kind_make_one_learner():
     predicted, plain = list(lesson.steps.order_by("order"))
     first, second = list(lesson.questions.order_by("order"))
     browser = new_visitor(lesson)
-    card = cards_for(lesson)[0]
+    card = next(c for c in cards_for(lesson) if c.hidden_until is None)
     sends = [
         commit_send(browser, predicted, "step", str(predicted.options.first().pk)),
         commit_send(browser, lesson.myths.first(), "myth", "no"),
