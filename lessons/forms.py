@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 
 from . import markdown, validation
 from .models import Lesson, Myth, Question
+from .numbers import WholeNumberField, parse_int
 
 MAX_UPLOAD_BYTES = 1024 * 1024
 
@@ -47,7 +48,7 @@ class DiagramTextarea(forms.Textarea):
 
 
 class LessonForm(forms.ModelForm):
-    estimated_minutes = forms.IntegerField(min_value=1, max_value=600, initial=15)
+    estimated_minutes = WholeNumberField(min_value=1, max_value=600, initial=15)
 
     class Meta:
         model = Lesson
@@ -119,7 +120,9 @@ class QuestionForm(forms.ModelForm):
         lesson_id = self.instance.lesson_id or self.initial.get("lesson")
         if self.is_bound:
             lesson_id = self.data.get(self.add_prefix("lesson"), lesson_id)
-        if not str(lesson_id or "").isdigit():
+        try:
+            lesson_id = parse_int(str(lesson_id or ""))
+        except ValueError:
             lesson_id = None
         for name in ("teaches_step", "teaches_myth", "teaches_pitfall"):
             if name in self.fields:
