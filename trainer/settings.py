@@ -61,11 +61,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so an oversized body is refused before anything could read it.
+    "trainer.security.middleware.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise, so static files never pay for it.
     "trainer.security.middleware.DatabaseErrorMiddleware",
     "trainer.security.middleware.NulByteMiddleware",
+    "trainer.security.middleware.RepeatedFieldMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -240,8 +243,10 @@ if SESSION_COOKIE_SECURE:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 CSRF_FAILURE_VIEW = "trainer.security.views.csrf_failure"
-# Every form here is small: a bigger body is refused with 400 before any view reads it.
-DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BYTES", str(2_621_440)))
+# Every form here is small: a bigger body, file parts included, is refused with 413
+# before it is read (trainer.security.middleware.RequestSizeMiddleware).
+MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(2_621_440)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 
 # --- Login protection, second factor and session lifetime (docs: README "Security") ---
 # Django's ModelBackend behind django-axes' check: a locked-out (username, address) pair

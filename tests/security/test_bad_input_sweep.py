@@ -202,7 +202,7 @@ def test_huge_bodies_are_refused_before_any_view(world, name):
     before = snapshot()
     body = {"csrfmiddlewaretoken": token(client), "username": "x" * 3_000_000}
     response = client.post(reverse(name), body)
-    assert response.status_code == 400
+    assert response.status_code == 413
     assert snapshot() == before
 
 
@@ -213,7 +213,7 @@ def test_huge_commit_body_is_refused_and_records_nothing(world):
     url = reverse("quizzes:commit", args=[lesson.slug, "myth", myth.pk])
     before = snapshot()
     response = client.post(url, {"csrfmiddlewaretoken": token(client), "answer": "y" * 3_000_000})
-    assert response.status_code == 400
+    assert response.status_code == 413
     assert snapshot() == before
 
 

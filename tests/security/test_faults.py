@@ -164,11 +164,11 @@ def test_missing_csrf_token_gets_the_custom_403_page(db):
     assert "You cannot do that here" in response.content.decode()
 
 
-def test_oversized_body_gets_the_custom_400_page(client):
+def test_oversized_body_gets_the_custom_413_page(client):
     lesson = full_lesson()
     myth = lesson.myths.first()
     url = reverse("quizzes:commit", args=[lesson.slug, "myth", myth.pk])
     response = client.post(url, {"answer": "no", "padding": "x" * 3_000_000})
-    assert response.status_code == 400
-    assert "could not be understood" in response.content.decode()
+    assert response.status_code == 413
+    assert "too large" in response.content.decode()
     assert not Commit.objects.exists()
