@@ -5,6 +5,7 @@ A pickle planted under a key the app reads (lesson content, a session) would run
 with the production Redis settings: nothing runs, and the pages still answer.
 """
 
+import json
 import os
 import pickle
 import uuid
@@ -12,13 +13,14 @@ import uuid
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.sessions.backends.cached_db import KEY_PREFIX as SESSION_PREFIX
+from django.contrib.sessions.models import Session
 from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
 from lessons import cache as content_cache
 from quizzes.models import Commit
-from tests.factories import full_lesson
+from tests.factories import PASSWORD, UserFactory, full_lesson
 from trainer import pagecache
 from trainer.settings import redis_cache
 
@@ -101,3 +103,20 @@ def test_garbage_in_the_shared_cache_is_a_miss(redis, client):
     lesson.refresh_from_db()
     plant(redis, content_cache._key(lesson.pk, lesson.updated_at), b"\x80\xff not json")
     assert client.get(lesson.get_absolute_url()).status_code == 200
+
+
+def test_sessions_round_trip_through_the_shared_cache_as_json(redis):
+    """Signed-in sessions are read from Redis as plain data: after the database row is
+    gone the cached session still signs the user in, and the entry is JSON."""
+    user = UserFactory()
+    client = Client()
+    response = client.post(
+        reverse("accounts:login"), {"username": user.username, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    session_key = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    Session.objects.filter(session_key=session_key).delete()
+    response = client.get(reverse("my-learning"))
+    assert response.wsgi_request.user == user
+    raw = redis.client.get_client().get(redis.make_key(SESSION_PREFIX + session_key))
+    assert json.loads(raw)["_auth_user_id"] == str(user.pk)
