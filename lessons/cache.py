@@ -13,6 +13,12 @@ which it fetches anyway to check visibility and answer 404, so:
   when several servers share one, so a fresh worker warms up from it), in front of the
   database.
 
+The shared cache holds plain data only (``content_encode``: field values and what was
+prefetched, as lists and dicts), rebuilt into instances on read: what another machine
+wrote, or anyone who can write to Redis, is never unpickled. An entry that does not
+decode is a miss. Pickles stay inside the process that made them, from instances it
+built itself.
+
 Every call decodes its own copy (under a millisecond for the IAM lesson, against a dozen
 queries): pages annotate what they show, and a copy shared between requests could carry
 one learner's state into another's page.
@@ -23,16 +29,20 @@ one learner's state into another's page.
 Nothing here knows about learners: the cache holds content only.
 """
 
+import datetime
 import hashlib
 import pickle
 import threading
 from collections import OrderedDict
+from decimal import Decimal
 from functools import cache
+from uuid import UUID
 
 import django
 from django.apps import apps
 from django.core.cache import caches
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS, models
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.utils import timezone
 
@@ -55,20 +65,20 @@ def lesson_with_content(lesson: Lesson) -> Lesson:
         if data is not None:
             _local.move_to_end(key)
     if data is None:
-        data = caches["default"].get(key)
-        if data is None:
+        found = content_decode(caches["default"].get(key))
+        if found is None:
             found = Lesson.objects.with_content().get(pk=lesson.pk)
-            data = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
             # Stored under the version it was read at: content read after a concurrent
             # edit is newer, never older, than its key says.
             key = _key(found.pk, found.updated_at)
-            caches["default"].set(key, data, TIMEOUT)
+            caches["default"].set(key, content_encode(found), TIMEOUT)
+        data = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
         with _lock:
             _local[key] = data
             _local.move_to_end(key)
             while len(_local) > LOCAL_SIZE:
                 _local.popitem(last=False)
-    return pickle.loads(data)  # noqa: S301 - written by this module, never by a client
+    return pickle.loads(data)  # noqa: S301 - made in this process, never read from outside
 
 
 _outlines: OrderedDict[str, dict] = OrderedDict()
@@ -125,9 +135,93 @@ def lesson_part(lesson: Lesson, name: str, pk: int):
     data = parts.get(pk)
     if data is None:
         return None
-    part = pickle.loads(data)  # noqa: S301 - written by this module, never by a client
+    part = pickle.loads(data)  # noqa: S301 - made in this process, never read from outside
     part.lesson = lesson
     return part
+
+
+# Plain data for the shared cache ----------------------------------------------------------
+
+# Values JSON has no type for: written as ISO text or a string, read back by the field.
+_TEXT_TYPES = {"DateTimeField", "DateField", "TimeField", "DecimalField", "UUIDField"}
+
+
+def content_encode(instance: models.Model, parent: models.Model | None = None) -> dict:
+    """``instance`` as lists and dicts of plain values: its model, its field values, the
+    related objects cached on it and the lists prefetched into it, recursively.
+
+    A child's link back to ``parent`` is kept as the name of the link (``"up"``), not
+    as a copy of the parent.
+    """
+    data = {
+        "m": instance._meta.label_lower,
+        "v": [_plain(getattr(instance, f.attname)) for f in instance._meta.concrete_fields],
+    }
+    one, up = {}, []
+    for name, value in instance._state.fields_cache.items():
+        if value is not None and value is parent:
+            up.append(name)
+        else:
+            one[name] = None if value is None else content_encode(value, instance)
+    many = {
+        name: [content_encode(child, instance) for child in queryset]
+        for name, queryset in getattr(instance, "_prefetched_objects_cache", {}).items()
+    }
+    lists = {
+        name: [content_encode(child, instance) for child in value]
+        for name, value in vars(instance).items()
+        if isinstance(value, list) and value and isinstance(value[0], models.Model)
+    }
+    for key, value in (("one", one), ("up", up), ("many", many), ("lists", lists)):
+        if value:
+            data[key] = value
+    return data
+
+
+def content_decode(data, parent: models.Model | None = None) -> models.Model | None:
+    """The instance ``content_encode`` described, or None if ``data`` is not such a
+    description (an entry of another shape, version or origin: a miss)."""
+    try:
+        return _rebuild(data, parent)
+    except (KeyError, LookupError, TypeError, ValueError, AttributeError, ValidationError):
+        return None
+
+
+def _rebuild(data: dict, parent):
+    model = apps.get_model(data["m"])
+    if model._meta.app_label != "lessons":
+        raise LookupError(data["m"])
+    fields = model._meta.concrete_fields
+    if len(data["v"]) != len(fields):
+        raise ValueError("the fields changed")
+    values = [
+        value if value is None or f.get_internal_type() not in _TEXT_TYPES else f.to_python(value)
+        for f, value in zip(fields, data["v"], strict=True)
+    ]
+    instance = model.from_db(DEFAULT_DB_ALIAS, None, values)
+    cache = instance._state.fields_cache
+    for name in data.get("up", ()):
+        cache[name] = parent
+    for name, value in data.get("one", {}).items():
+        cache[name] = None if value is None else _rebuild(value, instance)
+    if "many" in data:
+        instance._prefetched_objects_cache = {}
+    for name, children in data.get("many", {}).items():
+        queryset = getattr(instance, name).get_queryset()
+        queryset._result_cache = [_rebuild(child, instance) for child in children]
+        queryset._prefetch_done = True
+        instance._prefetched_objects_cache[name] = queryset
+    for name, children in data.get("lists", {}).items():
+        setattr(instance, name, [_rebuild(child, instance) for child in children])
+    return instance
+
+
+def _plain(value):
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    return value
 
 
 def content_changed(*lesson_ids: int) -> None:
@@ -146,13 +240,13 @@ def clear_local() -> None:
 
 
 def _key(pk: int, version) -> str:
-    return f"lesson-content:{_schema()}:{pk}:{version.isoformat()}"
+    return f"lesson-content:plain:{_schema()}:{pk}:{version.isoformat()}"
 
 
 @cache
 def _schema() -> str:
     """A short hash of the content models' fields: a deploy that changes them uses new
-    keys instead of unpickling instances of the old shape."""
+    keys instead of reading content of the old shape."""
     shape = [django.get_version()]
     for model in sorted(content_models(), key=lambda m: m._meta.label):
         shape.append(model._meta.label)

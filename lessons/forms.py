@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 
 from . import markdown, validation
 from .models import Lesson, Myth, Question
+from .numbers import parse_int
 
 MAX_UPLOAD_BYTES = 1024 * 1024
 
@@ -117,7 +118,9 @@ class QuestionForm(forms.ModelForm):
         lesson_id = self.instance.lesson_id or self.initial.get("lesson")
         if self.is_bound:
             lesson_id = self.data.get(self.add_prefix("lesson"), lesson_id)
-        if not str(lesson_id or "").isdigit():
+        try:
+            lesson_id = parse_int(str(lesson_id or ""))
+        except ValueError:
             lesson_id = None
         for name in ("teaches_step", "teaches_myth", "teaches_pitfall"):
             if name in self.fields:

@@ -7,6 +7,7 @@ from django.db.models import Count
 from lessons.cache import lesson_with_content
 from lessons.cards import cards_for
 from lessons.models import Lesson, Question, QuestionKind
+from lessons.numbers import parse_int
 
 from . import scoring
 from .flashcards import cards_offered, next_card
@@ -81,9 +82,7 @@ def practice_number(raw: str | None, total: int) -> int | None:
     """The practice question asked for with ``?q=N``; ValueError if there is no such one."""
     if raw is None:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= total:
-        raise ValueError(raw)
-    return int(raw)
+    return parse_int(raw, minimum=1, maximum=total)
 
 
 def lesson_state(learner: Learner | None, lesson: Lesson) -> LessonState:

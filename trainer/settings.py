@@ -61,11 +61,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so an oversized body is refused before anything could read it.
+    "trainer.security.middleware.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise, so static files never pay for it.
     "trainer.security.middleware.DatabaseErrorMiddleware",
     "trainer.security.middleware.NulByteMiddleware",
+    "trainer.security.middleware.RepeatedFieldMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -123,6 +126,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A request waits this long for a row another holds, and a statement runs this long,
+    # then the database gives up and the request answers 503 with Retry-After
+    # (trainer.security.errors), instead of holding a worker until the lock is released.
+    # The statement limit stays below the app server's worker timeout (TIMEOUT, 30 s).
+    DB_LOCK_TIMEOUT = float(os.environ.get("DB_LOCK_TIMEOUT", "5"))
+    DB_STATEMENT_TIMEOUT = float(os.environ.get("DB_STATEMENT_TIMEOUT", "25"))
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c lock_timeout={int(DB_LOCK_TIMEOUT * 1000)}"
+        f" -c statement_timeout={int(DB_STATEMENT_TIMEOUT * 1000)}"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -160,20 +174,27 @@ STORAGES = {
 # lesson content is cached under a version read from the database (lessons/cache.py).
 # Static files need nothing here: WhiteNoise serves the hashed names the manifest storage
 # writes at collectstatic with "max-age=315360000, public, immutable".
+# Redis holds JSON only, never pickles: whoever can write to it must not be able to run
+# code on the app servers. An entry that is not JSON reads as a miss.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "trainer"),
-            "OPTIONS": {
-                "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
-                "IGNORE_EXCEPTIONS": True,
-            },
-        }
+
+
+def redis_cache(url: str, prefix: str) -> dict:
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": prefix,
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": 1,
+            "SOCKET_TIMEOUT": 1,
+            "IGNORE_EXCEPTIONS": True,
+            "SERIALIZER": "trainer.security.cache.PlainDataSerializer",
+        },
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL, os.environ.get("CACHE_KEY_PREFIX", "trainer"))}
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
@@ -244,8 +265,10 @@ if SESSION_COOKIE_SECURE:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 CSRF_FAILURE_VIEW = "trainer.security.views.csrf_failure"
-# Every form here is small: a bigger body is refused with 400 before any view reads it.
-DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BYTES", str(2_621_440)))
+# Every form here is small: a bigger body, file parts included, is refused with 413
+# before it is read (trainer.security.middleware.RequestSizeMiddleware).
+MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(2_621_440)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 
 # --- Login protection, second factor and session lifetime (docs: README "Security") ---
 # Django's ModelBackend behind django-axes' check: a locked-out (username, address) pair

@@ -9,6 +9,7 @@ from lessons.cache import lesson_with_content
 from lessons.cards import cards_for
 from lessons.models import Lesson, Step
 from lessons.modes import BY_SLUG, MODES, deep_dive_minutes, mode_minutes
+from lessons.numbers import parse_int
 from quizzes.flashcards import card_review, cards_offered
 from quizzes.learners import learner_for
 from quizzes.models import LessonProgress, Rating
@@ -59,9 +60,7 @@ def _int_param(request, name, maximum):
     raw = request.GET.get(name)
     if raw is None:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise ValueError(raw)
-    return int(raw)
+    return parse_int(raw, minimum=1, maximum=maximum)
 
 
 def _lesson_context(request, slug, mode):
@@ -165,11 +164,14 @@ def flashcard_rate(request, slug):
     commits = lesson_state(learner_for(request), lesson).commits
     offered = cards_offered(cards_for(lesson), commits)
     card = next((c for c in offered if c.key == request.POST.get("card")), None)
-    rating = request.POST.get("rating", "")
-    if card is None or not rating.isdigit() or int(rating) not in Rating.values:
+    try:
+        rating = parse_int(request.POST.get("rating", ""))
+    except ValueError:
+        rating = None
+    if card is None or rating not in Rating.values:
         return HttpResponseBadRequest("Rate one of this lesson's cards: Again, Hard, Good or Easy.")
     learner = learner_for(request, create=True)
-    card_review(learner=learner, lesson=lesson, card=card, rating=int(rating))
+    card_review(learner=learner, lesson=lesson, card=card, rating=rating)
     if request.htmx:
         context = {
             "lesson": lesson,

@@ -1,12 +1,16 @@
 """Lesson content is cached per version and never shown stale after an edit."""
 
+import json
+
 import pytest
 from django.apps import apps
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from lessons import cache as content_cache
 from lessons import models as content
+from lessons.modes import MODES
 from tests.factories import (
     ChoiceFactory,
     LessonFactory,
@@ -15,6 +19,8 @@ from tests.factories import (
     full_lesson,
 )
 from tests.perf.conftest import HTMX, commit_url
+from trainer import pagecache
+from trainer.views import mode_url
 
 pytestmark = pytest.mark.django_db
 
@@ -279,3 +285,107 @@ def test_commit_reveals_the_edited_item_and_refuses_a_deleted_one(client):
     pitfall.delete()
     response = client.post(url, {"answer": "wrong"}, **HTMX)
     assert response.status_code == 404
+
+
+def _comparable(html):
+    """The page without what differs between two renders of it (CSRF token, CSP nonce)."""
+    body = pagecache.CSRF.sub(lambda m: m[1], html.encode())
+    return pagecache.NONCE.sub(lambda m: m[1], body)
+
+
+def test_shared_cache_holds_plain_data_only(client):
+    """What goes to the shared cache is JSON data (lists, dicts, text, numbers), so
+    reading it back can run no code, whatever serializer the cache uses."""
+    lesson = full_lesson(steps=3, practice=2)
+    page(client, lesson)
+    lesson.refresh_from_db()
+    stored = cache.get(content_cache._key(lesson.pk, lesson.updated_at))
+    assert isinstance(stored, dict)
+    assert json.loads(json.dumps(stored)) == stored
+
+
+def _tree(instance):
+    """Everything a page can read from an instance without a query, as plain values."""
+    attributes = vars(instance)
+    return {
+        "class": type(instance),
+        "values": {
+            name: value
+            for name, value in attributes.items()
+            # The m2m prefetch's join column: an artefact of the query, read by nothing.
+            if not name.startswith(("_state", "_prefetch")) and not isinstance(value, list)
+        },
+        "saved": (instance._state.db, instance._state.adding),
+        "related": {
+            name: "parent" if value is not None and value in parents(instance) else value
+            for name, value in instance._state.fields_cache.items()
+        },
+        "prefetched": {
+            name: [_tree(child) for child in queryset]
+            for name, queryset in getattr(instance, "_prefetched_objects_cache", {}).items()
+        },
+        "lists": {
+            name: [_tree(child) for child in value]
+            for name, value in attributes.items()
+            if isinstance(value, list)
+        },
+    }
+
+
+def parents(instance):
+    return [v for v in instance._state.fields_cache.values() if v is not None]
+
+
+def test_content_rebuilt_from_the_shared_cache_is_the_content_read_from_the_database(
+    django_assert_num_queries,
+):
+    """Every field, prefetched list and cached relation survives the plain-data trip,
+    and the rebuilt content answers what pages ask without a query."""
+    lesson = full_lesson(steps=3, practice=2)
+    lesson.prerequisites.add(LessonFactory(title="The basics"))
+    found = content.Lesson.objects.with_content().get(pk=lesson.pk)
+    plain = json.loads(json.dumps(content_cache.content_encode(found)))
+    rebuilt = content_cache.content_decode(plain)
+    assert _tree(rebuilt) == _tree(found)
+    with django_assert_num_queries(0):
+        question = rebuilt.practice_questions[0]
+        assert question.lesson is rebuilt
+        assert [c.text for c in question.choices.all()] == [
+            c.text for c in found.practice_questions[0].choices.all()
+        ]
+        assert len(question.solution.all()) == len(found.practice_questions[0].solution.all())
+        assert [o.pk for s in rebuilt.steps.all() for o in s.options.all()] == [
+            o.pk for s in found.steps.all() for o in s.options.all()
+        ]
+        assert [p.title for p in rebuilt.prerequisites.all()] == ["The basics"]
+    assert rebuilt.updated_at == found.updated_at
+
+
+@pytest.mark.parametrize("mode", [m.slug for m in MODES])
+def test_page_from_the_shared_cache_is_the_page_from_the_database(client, mode):
+    """A fresh worker that finds the content in the shared cache renders each page
+    exactly as one that read it from the database, without reading content tables."""
+    lesson = full_lesson(steps=3, practice=2, test=2)
+    lesson.prerequisites.add(LessonFactory(title="The basics"))
+    url = mode_url(lesson, mode)
+    content_cache.clear_local()
+    first = client.get(url)
+    content_cache.clear_local()  # a fresh worker: nothing decoded, the shared cache warm
+    pagecache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        second = client.get(url)
+    assert second.status_code == first.status_code == 200
+    assert _comparable(second.content.decode()) == _comparable(first.content.decode())
+    sql = [q["sql"] for q in captured.captured_queries]
+    assert not [q for q in sql if any(f'"{table}"' in q for table in CONTENT_TABLES)]
+
+
+def test_undecodable_shared_entry_is_a_miss(client):
+    """An entry of another shape (an older deploy, another program) is read from the
+    database again and replaced."""
+    lesson = full_lesson()
+    lesson.refresh_from_db()
+    key = content_cache._key(lesson.pk, lesson.updated_at)
+    cache.set(key, {"m": "auth.user", "v": [1]})
+    assert lesson.title in page(client, lesson)
+    assert cache.get(key)["m"] == "lessons.lesson"

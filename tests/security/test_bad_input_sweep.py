@@ -2,22 +2,28 @@
 
 The sweep walks the URL resolver, so a page added later is swept without editing this
 file. Each path parameter is filled with malformed values (huge and negative numbers,
-Unicode, NUL, traversal, very long strings); forms get odd Unicode, NUL bytes and extra
-fields; POSTs go with a valid CSRF token, none, or someone else's.
+Unicode, other scripts' digits, NUL, traversal, very long strings); forms get odd
+Unicode, NUL bytes and extra fields; POSTs go with a valid CSRF token, none, or someone
+else's. A second pass fills real slugs, so the views read what follows: other scripts'
+digits in every query and form value, every field repeated (always 400) and multipart
+bodies with a small file part and one over MAX_REQUEST_BYTES (always 413).
 """
 
 import re
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.test.client import BOUNDARY, encode_multipart
 from django.urls import URLResolver, get_resolver, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lessons.models import QuestionKind
+from lessons.cards import cards_for
+from lessons.models import Lesson, QuestionKind
 from quizzes.items import ITEM_TYPES
 from quizzes.models import Attempt, Commit, HintRequest, Learner, LessonProgress
 from tests.factories import (
@@ -42,8 +48,10 @@ MALFORMED = [
     "%FF%FE",  # not UTF-8 at all
     "x" * 2000,
     "%27%22%3E%3Cscript%3E",
+    "%C2%B2",  # superscript two: isdigit() is true, int() fails
+    "%D9%A3",  # Arabic-Indic three: int() reads 3
 ]
-ADMIN_MALFORMED = ["99999999999999999999", "%00", "%FF%FE"]
+ADMIN_MALFORMED = ["99999999999999999999", "%00", "%FF%FE", "%C2%B2", "%EF%BC%93"]
 GARBAGE_QUERY = "?q=%00&p=99999999999999999999&o=%FF&next=//evil.example/&page=-1&sort=%E2%80%AE"
 GARBAGE_FORM = {
     "answer": "\x00",
@@ -58,10 +66,30 @@ GARBAGE_FORM = {
     "_save": "Save",
     "extra": "\ufffd\ud7ff\U0010ffff",
 }
+# Other scripts' digits in every value that could be read as a number, and no NUL byte,
+# so the request gets past the NUL check to the views (lessons.numbers).
+DIGITS = ["\u00b2", "\u2460", "\u0663", "\uff13"]  # ², ①, ٣, full-width 3
+DIGIT_NAMES = [
+    "answer", "rating", "card", "q", "n", "step", "page", "assignment", "lesson", "order",
+    "estimated_minutes", "number", "pk", "id", "p", "o", "kind", "difficulty", "user",
+    "team", "due_date", "code", "token", "index", "select_across", "action",
+]  # fmt: skip
+DIGIT_QUERY = "?" + urlencode({name: DIGITS[i % len(DIGITS)] for i, name in enumerate(DIGIT_NAMES)})
+DIGIT_FORM = {
+    **{k: v.replace("\x00", "") for k, v in GARBAGE_FORM.items()},
+    **{name: DIGITS[i % len(DIGITS)] * 2 for i, name in enumerate(DIGIT_NAMES)},
+}
+REPEATED_QUERY = "?answer=1&answer=2&q=1&q=2"
+REPEATED_FORM = {"answer": ["1", "2"], "rating": ["3", "3"], "next": ["/", "/me/"]}
 # Logging out is the one action a body cannot make harmless; it is tested on its own.
-SKIP_POST = {"accounts:logout"}
+SKIP_POST = {"accounts:logout", "admin:logout"}
+# Actions that take no input: any well-formed POST to them acts, as it should.
+NO_INPUT = {*SKIP_POST, "quizzes:practice-retry", "quizzes:test-start"}
 WATCHED = [Commit, Attempt, LessonProgress, HintRequest, Learner, get_user_model()]
 PLACEHOLDER = "\x01"
+FORM = {"content_type": "application/x-www-form-urlencoded"}
+# Equal to the test client's MULTIPART_CONTENT but not it, so a body is sent as given.
+MULTIPART_BODY = f"multipart/form-data; boundary={BOUNDARY}"
 
 
 def patterns(resolver=None, prefix="", namespace=""):
@@ -197,13 +225,100 @@ def test_every_url_answers_malformed_input_below_500_and_changes_nothing(world):
     assert trail.count() == events
 
 
+def real_paths(route, lesson, team):
+    """The route with real slugs (the world's lesson or team, a real mode), and each id
+    written in another script's digits (never a real row: nothing can be acted on)."""
+    slug = team.slug if route.startswith("teams/") else lesson.slug
+
+    def value(match):
+        text = match[0]
+        if "slug" in text:
+            return slug
+        if "|" in text:  # a regex group listing its choices: the first one
+            return re.search(r">([^|)]+)", text)[1]
+        if "kind" in text:
+            return "myth"
+        return PLACEHOLDER
+
+    route = re.sub(r"<(?:\w+:)?\w+>|\(\?P<\w+>[^()]*\)", value, route)
+    route = "/" + route.replace("^", "").replace("$", "").replace("\\", "")
+    digits = DIGITS[:1] if route.startswith("/admin/") else DIGITS[:1] + DIGITS[2:3]
+    if PLACEHOLDER not in route:
+        return [route]
+    return [route.replace(PLACEHOLDER, quote(digit)) for digit in digits]
+
+
+def shape_sweep(client, routes, lesson, team, big_body, real):
+    """Unicode digits in every query and form value and in ids, repeated fields, and
+    multipart bodies with a small and an oversized file part, on every URL. ``real``
+    are form values that must be right for a view to read the rest (a card's key)."""
+    failures = []
+    for route, name in routes:
+        for i, path in enumerate(real_paths(route, lesson, team)):
+            headers = {"HX-Request": "true"} if i % 2 else {}
+            csrf = {"csrfmiddlewaretoken": token(client)}
+            responses = [("GET digits", client.get(path + DIGIT_QUERY, headers=headers), None)]
+            responses.append(("GET repeated", client.get(path + REPEATED_QUERY), 400))
+            if name not in SKIP_POST:
+                if name not in NO_INPUT:
+                    form = {**DIGIT_FORM, **real, **csrf}
+                    encoded = urlencode(form)
+                    responses.append(("POST digits", client.post(path, encoded, **FORM), None))
+                    with_file = {**form, "attachment": small_file()}
+                    responses.append(("POST small file", client.post(path, with_file), None))
+                repeated = urlencode({**REPEATED_FORM, **csrf}, doseq=True)
+                responses.append(("POST repeated", client.post(path, repeated, **FORM), 400))
+                big = client.post(path, big_body, content_type=MULTIPART_BODY)
+                responses.append(("POST big file", big, 413))
+            failures += [
+                f"{label} {path[:120]} -> {response.status_code}"
+                for label, response, expected in responses
+                if response.status_code >= 500
+                or (expected is not None and response.status_code != expected)
+            ]
+    return failures
+
+
+def small_file():
+    return SimpleUploadedFile("notes.txt", "\u00b2\u0663 notes".encode(), "text/plain")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_url_answers_odd_digits_repeated_fields_and_file_parts_below_500(world, settings):
+    """The class of each input bug, on every URL as anyone: other scripts' digits never
+    answer 5xx, a repeated field is always 400, a body over MAX_REQUEST_BYTES (a file
+    part) always 413, and none of it changes a record."""
+    lesson, learner_user, staff_user = world
+    team = TeamFactory(slug="shape-team")
+    MembershipFactory(team=team, user=learner_user, role="manager")
+    routes = list(patterns())
+    site = [r for r in routes if not r[0].startswith("admin/")]
+    big_body = encode_multipart(
+        BOUNDARY,
+        {"answer": "yes", "attachment": SimpleUploadedFile("big.bin", b"\0" * (3 << 20))},
+    )
+    assert len(big_body) > settings.MAX_REQUEST_BYTES
+    before = snapshot()
+    trail = AuditEvent.objects.exclude(object_type__startswith="otp_")
+    events = trail.count()
+    failures = []
+    real = {"card": cards_for(Lesson.objects.with_content().get(pk=lesson.pk))[0].key}
+    failures += shape_sweep(csrf_client(), site, lesson, team, big_body, real)
+    failures += shape_sweep(csrf_client(learner_user), site, lesson, team, big_body, real)
+    staff = csrf_client(staff_user, verified=True)
+    failures += shape_sweep(staff, routes, lesson, team, big_body, real)
+    assert failures == [], "\n".join(failures)
+    assert snapshot() == before
+    assert trail.count() == events
+
+
 @pytest.mark.parametrize("name", ["accounts:login", "accounts:signup", "security:verify"])
 def test_huge_bodies_are_refused_before_any_view(world, name):
     client = csrf_client()
     before = snapshot()
     body = {"csrfmiddlewaretoken": token(client), "username": "x" * 3_000_000}
     response = client.post(reverse(name), body)
-    assert response.status_code == 400
+    assert response.status_code == 413
     assert snapshot() == before
 
 
@@ -214,7 +329,7 @@ def test_huge_commit_body_is_refused_and_records_nothing(world):
     url = reverse("quizzes:commit", args=[lesson.slug, "myth", myth.pk])
     before = snapshot()
     response = client.post(url, {"csrfmiddlewaretoken": token(client), "answer": "y" * 3_000_000})
-    assert response.status_code == 400
+    assert response.status_code == 413
     assert snapshot() == before
 
 

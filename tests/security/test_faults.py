@@ -1,13 +1,17 @@
 """The database going away, error pages that need nothing, and the health check."""
 
 import json
+import threading
+import time
+from contextlib import contextmanager
 
+import psycopg
 import pytest
 from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
 
-from quizzes.models import Commit
+from quizzes.models import Commit, Learner
 from tests.factories import UserFactory, full_lesson
 from trainer.security import views
 
@@ -164,11 +168,129 @@ def test_missing_csrf_token_gets_the_custom_403_page(db):
     assert "You cannot do that here" in response.content.decode()
 
 
-def test_oversized_body_gets_the_custom_400_page(client):
+def test_oversized_body_gets_the_custom_413_page(client):
     lesson = full_lesson()
     myth = lesson.myths.first()
     url = reverse("quizzes:commit", args=[lesson.slug, "myth", myth.pk])
     response = client.post(url, {"answer": "no", "padding": "x" * 3_000_000})
-    assert response.status_code == 400
-    assert "could not be understood" in response.content.decode()
+    assert response.status_code == 413
+    assert "too large" in response.content.decode()
+    assert not Commit.objects.exists()
+
+
+# PostgreSQL gives up instead of holding a worker ----------------------------------------
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="lock_timeout and statement_timeout are PostgreSQL settings; "
+    "CI's second pass runs these on PostgreSQL",
+)
+
+
+@contextmanager
+def server_timeouts(lock_ms, statement_ms):
+    """The app's connection reopened with these timeouts, set as settings.py sets them."""
+    options = connection.settings_dict.setdefault("OPTIONS", {})
+    configured = options.get("options")
+    connection.close()
+    options["options"] = f"-c lock_timeout={lock_ms} -c statement_timeout={statement_ms}"
+    try:
+        yield
+    finally:
+        connection.close()
+        if configured is None:
+            options.pop("options", None)
+        else:
+            options["options"] = configured
+
+
+@contextmanager
+def row_locked_elsewhere(model, pk, *, at_most=15):
+    """Another connection holds ``model``'s row ``pk`` locked until the block ends, or
+    for ``at_most`` seconds, so a request that waits for the lock still ends."""
+    db = connection.settings_dict
+    other = psycopg.connect(
+        host=db["HOST"],
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        dbname=db["NAME"],
+    )
+    release = threading.Timer(at_most, other.rollback)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {model._meta.db_table} WHERE id = %s FOR UPDATE",  # noqa: S608
+                [pk],
+            )
+        release.start()
+        yield
+    finally:
+        release.cancel()
+        if release.ident is not None:
+            release.join()
+        other.rollback()
+        other.close()
+
+
+@on_postgresql
+def test_postgresql_connections_carry_lock_and_statement_timeouts(settings):
+    """settings.py gives every PostgreSQL connection both limits from the environment."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW lock_timeout")
+        lock = cursor.fetchone()[0]
+        cursor.execute("SHOW statement_timeout")
+        statement = cursor.fetchone()[0]
+    assert lock == f"{int(settings.DB_LOCK_TIMEOUT * 1000)}ms".replace("000ms", "s")
+    assert statement == f"{int(settings.DB_STATEMENT_TIMEOUT * 1000)}ms".replace("000ms", "s")
+    assert 0 < settings.DB_LOCK_TIMEOUT < settings.DB_STATEMENT_TIMEOUT < 30
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_commit_waiting_on_a_locked_learner_answers_503_quickly_and_writes_nothing(settings):
+    """A learner's row held by another transaction: with the configured lock timeout the
+    commit gives up with 503 and Retry-After (not after the lock is released), records
+    nothing, and works once the lock is gone."""
+    lesson = full_lesson(steps=2)
+    client = Client(raise_request_exception=False)
+    myth = lesson.myths.first()
+    first = reverse("quizzes:commit", args=[lesson.slug, "myth", myth.pk])
+    assert client.post(first, {"answer": "no"}).status_code == 302
+    learner = Learner.objects.get()
+    second = reverse("quizzes:commit", args=[lesson.slug, "pitfall", lesson.pitfalls.first().pk])
+    with row_locked_elsewhere(Learner, learner.pk):
+        started = time.monotonic()
+        response = client.post(second, {"answer": "wrong"}, headers={"HX-Request": "true"})
+        waited = time.monotonic() - started
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.content.decode().startswith("<p data-error-message>")
+    assert settings.DB_LOCK_TIMEOUT <= waited < settings.DB_LOCK_TIMEOUT + 3
+    assert_no_leaks(response)
+    assert Commit.objects.count() == 1
+    assert client.post(second, {"answer": "wrong"}).status_code == 302
+    assert Commit.objects.count() == 2
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_statement_over_the_timeout_answers_503_and_writes_nothing():
+    """A statement that runs past statement_timeout is cancelled: 503, nothing written."""
+    lesson = full_lesson()
+    client = Client(raise_request_exception=False)
+    url = reverse("quizzes:commit", args=[lesson.slug, "myth", lesson.myths.first().pk])
+
+    def slow(execute, sql, params, many, context):
+        if "quizzes_commit" in sql:
+            execute("SELECT pg_sleep(2)", None, False, context)
+        return execute(sql, params, many, context)
+
+    with server_timeouts(lock_ms=500, statement_ms=300):
+        with connection.execute_wrapper(slow):
+            started = time.monotonic()
+            response = client.post(url, {"answer": "no"})
+        assert time.monotonic() - started < 2
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
     assert not Commit.objects.exists()

@@ -30,15 +30,30 @@ def error_response(status: int, *, fragment: bool = False) -> HttpResponse:
     return response
 
 
-def unavailable_response(request) -> HttpResponse:
-    """503: the database is down or locked. htmx gets the message alone, to show in place."""
+# PostgreSQL gave up waiting: lock_timeout (55P03) or statement_timeout (57014) expired.
+DATABASE_BUSY_SQLSTATES = {"55P03", "57014"}
+
+
+def unavailable_response(request, *, retry_after: int = 30) -> HttpResponse:
+    """503: the database is down or busy. htmx gets the message alone, to show in place."""
     response = error_response(503, fragment=is_htmx(request))
-    response["Retry-After"] = "30"
+    response["Retry-After"] = str(retry_after)
     return response
 
 
+def database_busy(exception) -> bool:
+    """Whether the database is up but gave up on this request: a lock held too long
+    (SQLite's "database is locked", PostgreSQL's lock timeout) or a statement too slow."""
+    if not isinstance(exception, OperationalError):
+        return False
+    cause = exception.__cause__
+    return getattr(cause, "sqlstate", None) in DATABASE_BUSY_SQLSTATES or (
+        "database is locked" in str(exception)
+    )
+
+
 def database_error_response(request, exception) -> HttpResponse | None:
-    """400 when the database refused the input, 503 when it is down or locked, else None."""
+    """400 when the database refused the input, 503 when it is down or busy, else None."""
     refused = isinstance(exception, DATABASE_REFUSED_INPUT) or (
         # SQLite reports a bad regular expression in a lookup this way.
         isinstance(exception, OperationalError)
@@ -49,6 +64,11 @@ def database_error_response(request, exception) -> HttpResponse | None:
             "The database refused input: %s %s", request.method, request.path, exc_info=exception
         )
         return error_response(400, fragment=is_htmx(request))
+    if database_busy(exception):
+        logger.warning(
+            "Database busy, gave up: %s %s", request.method, request.path, exc_info=exception
+        )
+        return unavailable_response(request, retry_after=5)
     if isinstance(exception, DATABASE_UNAVAILABLE):
         logger.error(
             "Database unavailable: %s %s", request.method, request.path, exc_info=exception

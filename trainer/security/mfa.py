@@ -21,6 +21,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
+from lessons.numbers import parse_int
+
 RECOVERY_CODE_COUNT = 10
 TOTP_PATTERN = re.compile(r"[0-9]{6}")
 RECOVERY_PATTERN = re.compile(r"[a-z2-7]{8}")
@@ -92,7 +94,7 @@ def totp_confirm(*, user, key: str, token: str, grant=None) -> tuple[TOTPDevice,
     device = TOTPDevice(user=user, key=key, name="Authenticator app", confirmed=True)
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
-    if not totp.verify(int(token), device.tolerance):
+    if not totp.verify(parse_int(token), device.tolerance):
         return None
     device.last_t = totp.t()
     device.drift = totp.drift

@@ -3,11 +3,13 @@
 from functools import cached_property
 from urllib.parse import urlencode
 
+from django.apps import apps
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
+from lessons.numbers import parse_int
 from quizzes.learners import SESSION_KEY as LEARNER_SESSION_KEY
 
 from . import mfa
@@ -45,6 +47,79 @@ class DatabaseErrorMiddleware:
         return database_error_response(request, exception)
 
 
+class RequestSizeMiddleware:
+    """A body over ``MAX_REQUEST_BYTES`` answers 413 before a byte of it is read.
+
+    Django's own limit (``DATA_UPLOAD_MAX_MEMORY_SIZE``) leaves out file parts, which it
+    streams to disk whatever their size, and it only applies once a view reads the form.
+    Here the declared length decides, for every URL and every content type. A body sent
+    without a length (chunked) cannot be measured without reading it, so it is refused
+    too: no form on this site is sent that way. The admin's lesson import keeps its
+    own, smaller limit (``lessons.forms.MAX_UPLOAD_BYTES``).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        declared = request.META.get("CONTENT_LENGTH") or ""
+        if declared:
+            try:
+                length = parse_int(declared)
+            except ValueError:
+                return error_response(400, fragment=is_htmx(request))
+            if length > settings.MAX_REQUEST_BYTES:
+                return error_response(413, fragment=is_htmx(request))
+        elif request.META.get("HTTP_TRANSFER_ENCODING"):
+            return error_response(413, fragment=is_htmx(request))
+        return self.get_response(request)
+
+
+def form_sources(request):
+    """The query string, and the body when it is a form: what a visitor's fields are."""
+    sources = [request.GET]
+    if request.method == "POST" and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        sources.extend([request.POST, request.FILES])
+    return sources
+
+
+class RepeatedFieldMiddleware:
+    """A field sent more than once answers 400: every form here reads one value per name,
+    and taking the last of several (``answer=1&answer=2``) would let one commit try
+    several answers.
+
+    The admin's multiple selects are the exception: ``_selected_action`` (the rows an
+    action applies to) and every many-to-many field of an installed model (``groups``,
+    ``user_permissions``, ``permissions``, a lesson's ``prerequisites``...), also inside
+    an inline formset (``<prefix>-0-<name>``). They may repeat on admin URLs only.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    @cached_property
+    def admin_prefix(self):
+        return reverse("admin:index")
+
+    @cached_property
+    def multi_valued(self) -> frozenset[str]:
+        names = {"_selected_action"}
+        for model in apps.get_models():
+            names.update(field.name for field in model._meta.many_to_many)
+        return frozenset(names)
+
+    def __call__(self, request):
+        allowed = self.multi_valued if request.path_info.startswith(self.admin_prefix) else ()
+        for source in form_sources(request):
+            for key, values in source.lists():
+                if len(values) > 1 and key.rpartition("-")[2] not in allowed:
+                    return error_response(400, fragment=is_htmx(request))
+        return self.get_response(request)
+
+
 class NulByteMiddleware:
     """A NUL byte is never legitimate input here, and PostgreSQL cannot even store one:
     a request with one in its path, query or form answers 400 before any view sees it."""
@@ -61,15 +136,9 @@ class NulByteMiddleware:
     def _has_nul(request):
         if "\x00" in request.path:
             return True
-        sources = [request.GET]
-        if request.method == "POST" and request.content_type in (
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
-        ):
-            sources.append(request.POST)
         return any(
-            "\x00" in key or any("\x00" in value for value in values)
-            for source in sources
+            "\x00" in key or any("\x00" in str(value) for value in values)
+            for source in form_sources(request)
             for key, values in source.lists()
         )
 

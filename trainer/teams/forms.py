@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from lessons.models import Lesson
+from lessons.numbers import WholeNumberField
 from quizzes.models import Verdict
 
 from .models import Role
@@ -87,5 +88,5 @@ class DashboardQuery(forms.Form):
     """The dashboard's and the export's GET parameters, checked against an allow-list."""
 
     sort = forms.ChoiceField(choices=[(s, s) for s in SORT_CHOICES], required=False)
-    page = forms.IntegerField(min_value=1, max_value=1_000_000, required=False)
-    assignment = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    page = WholeNumberField(min_value=1, max_value=1_000_000, required=False)
+    assignment = WholeNumberField(min_value=1, max_value=2**63 - 1, required=False)
