@@ -43,7 +43,8 @@ const provider = new Provider(issuer, {
   jwks: { keys: [signingJwk] },
   scopes: ["openid", "email", "profile", "groups"],
   claims: {
-    openid: ["sub"],
+    // amr from the login (the session), in every ID token, as Keycloak and Entra ID do.
+    openid: ["sub", "amr"],
     email: ["email", "email_verified"],
     profile: ["name", "given_name", "family_name", "preferred_username"],
     groups: ["groups"],
