@@ -143,3 +143,23 @@ def test_group_mapping_str_names_group_team_and_role():
     mapping = GroupMapping(claim_value="eng", team=TeamFactory(name="Engineering"))
 
     assert str(mapping) == "eng → Engineering (Member)"
+
+
+def test_admin_changes_to_mappings_and_identities_are_audited(client):
+    """Mapping a group or linking a provider account is in the audit trail, with who did it."""
+    from trainer.audit.models import AuditEvent
+
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    log_in_verified(client, admin)
+    team = TeamFactory()
+    client.post(
+        reverse("admin:sso_groupmapping_add"),
+        {"claim_value": "eng", "team": team.pk, "role": "member"},
+    )
+    client.post(
+        reverse("admin:sso_identity_add"),
+        {"user": UserFactory().pk, "issuer": "https://idp.example.com", "subject": "s-1"},
+    )
+
+    events = AuditEvent.objects.filter(actor=admin)
+    assert {event.object_type for event in events} >= {"sso.groupmapping", "sso.identity"}
