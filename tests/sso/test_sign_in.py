@@ -12,9 +12,11 @@ from tests.factories import (
     IdentityFactory,
     MembershipFactory,
     TeamFactory,
+    UserFactory,
     full_lesson,
 )
 from tests.security.conftest import enrol
+from tests.security.test_bad_input_sweep import csrf_client, patterns, sweep, template
 from tests.trainer.test_accounts import commit_anonymously
 from trainer.sso.models import DirectoryMembership, Identity
 from trainer.teams.models import Membership, Role
@@ -324,3 +326,17 @@ def test_callback_staff_skip_the_code_when_the_provider_asserted_a_trusted_facto
     sign_in(other, idp, "ada")
     assert other.get("/admin/")["Location"].startswith(reverse("security:enrol"))
     assert Identity.objects.get(user=ada).last_sign_in_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sso_urls_answer_malformed_input_below_500_with_the_provider_on(idp):
+    """The bad-input sweep over the sign-in addresses while single sign-on is on (the
+    site-wide sweep runs with it off): no 5xx, no account made."""
+    routes = [(template(route), name) for route, name in patterns() if name.startswith("sso:")]
+    assert len(routes) == 2
+
+    failures = sweep(csrf_client(), routes) + sweep(csrf_client(UserFactory()), routes)
+
+    assert failures == []
+    assert User.objects.count() == 1
+    assert not Identity.objects.exists()

@@ -3,8 +3,8 @@
 Audited: accounts (``auth.user``), groups, the permissions and groups they hold,
 ``trainer.teams``' teams, memberships, invitations and assignments, second-factor devices
 (that one was added or removed, never their keys), staff set-up links (made, used; never
-their tokens), and single sign-on's identities and group mappings. Teams are connected by label, so the trail
-works whether or not that app's models are loaded yet.
+their tokens), and single sign-on's identities and group mappings. Teams are connected by
+label, so the trail works whether or not that app's models are loaded yet.
 
 Loading a backup (``raw`` saves) and code inside ``audit_suspended()`` record nothing.
 """
