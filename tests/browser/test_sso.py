@@ -84,3 +84,18 @@ def test_sso_replayed_answer_is_refused_in_the_browser(page, idp, assert_accessi
     assert response.status == 400
     expect(page.get_by_role("alert")).to_contain_text("already used")
     assert_accessible(page)
+
+
+@pytest.mark.parametrize(
+    ("tamper", "message"),
+    [("forged", "signature does not match"), ("expired", "has expired")],
+)
+def test_sso_bad_id_token_is_refused_in_the_browser(page, idp, assert_accessible, tamper, message):
+    """A forged or expired ID token ends on a clear refusal; nobody is signed in."""
+    idp.tamper(tamper)
+
+    sign_in_at_provider(page, "ada")
+
+    expect(page.get_by_role("alert")).to_contain_text(message)
+    expect(page.get_by_role("link", name="Log in", exact=True)).to_be_visible()
+    assert_accessible(page)

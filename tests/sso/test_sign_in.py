@@ -3,6 +3,7 @@ site driven by Django's test client and the provider by plain HTTP."""
 
 import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
+from django.db import IntegrityError
 from django.test import Client
 from django.urls import reverse
 
@@ -340,3 +341,27 @@ def test_sso_urls_answer_malformed_input_below_500_with_the_provider_on(idp):
     assert failures == []
     assert User.objects.count() == 1
     assert not Identity.objects.exists()
+
+
+def test_identity_sign_in_twice_at_once_makes_one_account(idp, monkeypatch):
+    """When a first sign-in loses the race to another for the same person, it signs in as
+    the account the other one made instead of failing."""
+    from trainer.sso import services
+
+    claims = {"sub": "ada", "preferred_username": "ada", "email": "ada@example.com"}
+    real = services._identity_sign_in
+    calls = []
+
+    def other_tab_first(**kwargs):
+        if not calls:
+            calls.append("raced")
+            real(**kwargs)  # the other tab's sign-in commits first
+            raise IntegrityError("duplicate key value violates one_user_per_subject")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "_identity_sign_in", other_tab_first)
+
+    user = services.identity_sign_in(issuer=idp.issuer, claims=claims)
+
+    assert User.objects.get() == user
+    assert Identity.objects.get().user == user

@@ -24,12 +24,13 @@ Team membership from the identity provider:
     managers    the directory may remove a team's last manager; staff can still run the
                 team, and the directory is where that is put right.
 
-The second factor for staff (``is_staff`` or ``is_superuser``), who reach the admin only
-after a second factor in the session:
+The second factor after a sign-in through the provider (staff must have one before the
+admin; a learner who turned one on is asked for it at every sign-in):
     trusted     the ID token's ``amr`` claim (RFC 8176) lists a value in OIDC_TRUST_AMR:
-                the provider checked a second factor, and this site does not ask again.
-    otherwise   this site's own code, exactly as after a password sign-in (and a first
-                device only through a one-time set-up link).
+                the provider checked a second factor, and this site does not ask again
+                in that session.
+    otherwise   this site's own code, exactly as after a password sign-in (and for staff
+                a first device only through a one-time set-up link).
 """
 
 from collections.abc import Iterable

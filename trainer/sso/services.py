@@ -4,7 +4,7 @@ import re
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -27,6 +27,15 @@ def identity_sign_in(*, issuer: str, claims: dict):
 
     A user switched off here is refused before anything is written.
     """
+    try:
+        return _identity_sign_in(issuer=issuer, claims=claims)
+    except IntegrityError:
+        # Two first sign-ins at once (the same person in two tabs, or two people wanting
+        # one username): the other one won; this one now finds what it made.
+        return _identity_sign_in(issuer=issuer, claims=claims)
+
+
+def _identity_sign_in(*, issuer: str, claims: dict):
     subject = claims["sub"]
     with transaction.atomic():
         identity = (
