@@ -6,7 +6,7 @@
 //                  {"accounts": {"<login>": {"password", "email", "name", "groups",
 //                                            "disabled", "amr"}},
 //                   "tamper": "" | "expired" | "wrong_audience" | "forged" | "malformed"
-//                             | "replayed_nonce" | "wrong_issuer"}
+//                             | "replayed_nonce" | "wrong_issuer" | "unknown_key"}
 //   CLIENT_ID, CLIENT_SECRET, REDIRECT_URIS (comma-separated)
 //
 // "tamper" makes the token endpoint hand out a bad ID token, as an attacker in the middle
@@ -98,8 +98,9 @@ provider.use(async (ctx, next) => {
   } else if (tamper === "forged") {
     key = strangerKey;
   }
+  const kid = tamper === "unknown_key" ? "another-key" : "test-key";
   const token = await new SignJWT(claims)
-    .setProtectedHeader({ alg: "RS256", kid: "test-key", typ: "JWT" })
+    .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
     .sign(key);
   ctx.body = { ...ctx.body, id_token: token };
 });

@@ -180,6 +180,7 @@ def test_callback_refuses_a_user_switched_off_here(client, idp):
         ("wrong_audience", "issued to another application"),
         ("wrong_issuer", "comes from another identity provider"),
         ("malformed", "could not be read"),
+        ("unknown_key", "does not publish"),
     ],
 )
 def test_callback_refuses_a_bad_id_token(client, idp, tamper, message):
@@ -365,3 +366,14 @@ def test_identity_sign_in_twice_at_once_makes_one_account(idp, monkeypatch):
 
     assert User.objects.get() == user
     assert Identity.objects.get().user == user
+
+
+def test_callback_shows_the_providers_words_only_for_a_sign_in_started_here(client, idp):
+    """A crafted link with an error description shows none of its text."""
+    url = reverse("sso:callback") + "?error=access_denied&error_description=Call+0800+SCAM"
+
+    response = client.get(url)
+
+    assert response.status_code == 403
+    assert "SCAM" not in response.content.decode()
+    assert "refused to sign you in." in response.content.decode()

@@ -23,6 +23,11 @@ REPLAYED = (
     "service. Nothing was changed; start again."
 )
 
+UNKNOWN_KEY = (
+    "The ID token is signed with a key your organisation's sign-in service does not "
+    "publish. Nothing was changed."
+)
+
 
 def _setting(attr, *default):
     values = {
@@ -100,10 +105,7 @@ class OIDCBackend(OIDCAuthenticationBackend):
         try:
             return super().retrieve_matching_jwk(token)
         except SuspiciousOperation as exc:
-            raise SignInFailed(
-                "The ID token is signed with a key your organisation's sign-in service does "
-                "not publish. Nothing was changed.",
-            ) from exc
+            raise SignInFailed(UNKNOWN_KEY) from exc
         except (requests.RequestException, ValueError, KeyError, TypeError, jwt.PyJWKError) as exc:
             raise SignInFailed(UNREACHABLE, 502) from exc
 
@@ -123,6 +125,8 @@ class OIDCBackend(OIDCAuthenticationBackend):
                 f"expected {algorithm}. Nothing was changed.",
             )
         if algorithm.startswith(("RS", "ES", "PS")):
+            if not isinstance(header.get("kid"), str):
+                raise SignInFailed(UNKNOWN_KEY)
             key = self.retrieve_matching_jwk(token)
         else:
             key = self.OIDC_RP_CLIENT_SECRET

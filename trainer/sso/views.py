@@ -1,3 +1,4 @@
+import re
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from .provider import SignInFailed
 BACKEND = "trainer.sso.backends.OIDCBackend"
 STATES_KEY = "oidc_states"  # where mozilla-django-oidc keeps pending sign-ins
 NEXT_KEY = "sso:next"
+ERROR_CODE = re.compile(r"[a-z_]{1,40}")  # RFC 6749 4.1.2.1 codes, e.g. "login_required"
 
 
 def _failed(request, error: SignInFailed):
@@ -89,7 +91,9 @@ def _verified_user(request):
         # Spent whatever happens next, so a captured answer cannot be replayed.
         request.session[STATES_KEY] = states
     if error:
-        description = request.GET.get("error_description", "")[:200]
+        # The provider's own words only for a sign-in this browser started: anyone can
+        # craft a link to this address, and this site's page must not speak for them.
+        description = request.GET.get("error_description", "")[:200] if pending else ""
         if error == "access_denied":
             raise SignInFailed(
                 "Your organisation's sign-in service refused to sign you in"
@@ -97,8 +101,9 @@ def _verified_user(request):
                 + " Nothing was changed here.",
                 403,
             )
+        code = f" ({error})" if pending and ERROR_CODE.fullmatch(error) else ""
         raise SignInFailed(
-            f"Your organisation's sign-in service could not sign you in ({error[:60]}). "
+            f"Your organisation's sign-in service could not sign you in{code}. "
             "Nothing was changed; try again.",
         )
     if not request.GET.get("code") or not state:
