@@ -163,3 +163,25 @@ def test_admin_changes_to_mappings_and_identities_are_audited(client):
 
     events = AuditEvent.objects.filter(actor=admin)
     assert {event.object_type for event in events} >= {"sso.groupmapping", "sso.identity"}
+
+
+def test_backup_restores_identities_mappings_and_directory_memberships(tmp_path):
+    """A restored site still knows which provider account is which user and which
+    memberships the directory made, so nobody gets a second account at the next sign-in."""
+    from tests.factories import GroupMappingFactory, IdentityFactory
+    from tests.security.test_backup import export, flush, restore
+    from trainer.sso.models import Identity
+
+    identity = IdentityFactory(subject="ada", user__username="ada")
+    mapping = GroupMappingFactory(claim_value="engineering", team__name="Engineering")
+    membership = MembershipFactory(user=identity.user, team=mapping.team)
+    DirectoryMembership.objects.create(membership=membership)
+    path = export(tmp_path)
+    flush()
+    assert not Identity.objects.exists()
+
+    restore(path)
+
+    assert Identity.objects.get().user.username == "ada"
+    assert GroupMapping.objects.get().team.name == "Engineering"
+    assert DirectoryMembership.objects.get().membership.user.username == "ada"
