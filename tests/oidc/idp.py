@@ -106,18 +106,21 @@ def oidc_provider(tmp_path_factory, live_server):
         "CLIENT_SECRET": CLIENT_SECRET,
         "REDIRECT_URIS": f"{TEST_SERVER}{callback},{live_server.url}{callback}",
     }
-    process = subprocess.Popen(  # noqa: S603
-        [node, str(SCRIPT)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # Its warnings go to a file: a pipe nobody reads would fill and stall the provider.
+    log = control.with_name("provider.log")
+    with log.open("w") as stderr:
+        process = subprocess.Popen(  # noqa: S603
+            [node, str(SCRIPT)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
     line = process.stdout.readline()
     if not line.startswith("READY "):
         process.kill()
-        raise AssertionError(f"the OpenID provider did not start: {line}{process.stderr.read()}")
+        raise AssertionError(f"the OpenID provider did not start: {line}{log.read_text()}")
     provider = IdentityProvider(process, line.split()[1], control)
     yield provider
     process.terminate()
