@@ -252,3 +252,21 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     lesson = factory.SubFactory(LessonFactory)
     due_date = factory.LazyFunction(in_two_weeks)
     minimum_verdict = ""
+
+
+class GroupMappingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "sso.GroupMapping"
+
+    claim_value = factory.Sequence(lambda n: f"group-{n}")
+    team = factory.SubFactory(TeamFactory)
+    role = "member"
+
+
+class IdentityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "sso.Identity"
+
+    user = factory.SubFactory(UserFactory)
+    issuer = "https://idp.example.com"
+    subject = factory.Sequence(lambda n: f"subject-{n}")

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "trainer.teams",
     "trainer.security",
     "trainer.audit",
+    "trainer.sso",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -103,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "quizzes.context_processors.learning",
                 "trainer.teams.context_processors.teams",
+                "trainer.sso.context_processors.sign_in",
             ],
         },
     },
@@ -307,6 +309,28 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(30 * 60)))
 SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", str(12 * 60 * 60)))
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(14 * 24 * 60 * 60)))
+
+# --- Single sign-on with OpenID Connect (docs: README "Single sign-on") ---------------
+# Off until OIDC_ISSUER names the provider; its endpoints and keys come from the issuer's
+# discovery document (/.well-known/openid-configuration).
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")
+# amr values (RFC 8176) that count as a second factor the provider checked; empty: none
+# do, and staff enter this site's own code whatever the provider says.
+OIDC_TRUST_AMR = env_list("OIDC_TRUST_AMR", "")
+OIDC_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "your organisation")
+OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT", "10"))
+# Username and password sign-in (with sign-up and password reset); switch it off when
+# everyone signs in through the identity provider.
+PASSWORD_LOGIN = env_bool("PASSWORD_LOGIN", True)
+if OIDC_ISSUER:
+    AUTHENTICATION_BACKENDS.append("trainer.sso.backends.OIDCBackend")
+if not PASSWORD_LOGIN:
+    AUTHENTICATION_BACKENDS.remove("trainer.security.backends.ThrottledModelBackend")
 
 LOGGING = {
     "version": 1,

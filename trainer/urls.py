@@ -25,6 +25,7 @@ urlpatterns = [
     path("teams/", include("trainer.teams.urls")),
     path("accounts/", include("trainer.accounts.urls")),
     path("accounts/", include("trainer.security.urls")),
+    path("accounts/sso/", include("trainer.sso.urls")),
     path("health/", security_views.health, name="health"),
     path("admin/", admin.site.urls),
 ]

@@ -26,6 +26,7 @@ from quizzes.state import (
     test_intro_context,
 )
 from trainer.pagecache import visitor_page_cache
+from trainer.sso.services import directory_memberships
 from trainer.teams.reports import assigned_to, invitations_for
 
 
@@ -212,5 +213,6 @@ def my_learning(request):
         "progress": progress,
         "assigned": assigned,
         "invitations": invitations_for(request.user),
+        "directory_memberships": list(directory_memberships(request.user)),
     }
     return render(request, "trainer/my_learning.html", context)

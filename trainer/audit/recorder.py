@@ -2,9 +2,9 @@
 
 Audited: accounts (``auth.user``), groups, the permissions and groups they hold,
 ``trainer.teams``' teams, memberships, invitations and assignments, second-factor devices
-(that one was added or removed, never their keys) and staff set-up links (made, used; never
-their tokens). Teams are connected by label, so the trail
-works whether or not that app's models are loaded yet.
+(that one was added or removed, never their keys), staff set-up links (made, used; never
+their tokens), and single sign-on's identities and group mappings. Teams are connected by
+label, so the trail works whether or not that app's models are loaded yet.
 
 Loading a backup (``raw`` saves) and code inside ``audit_suspended()`` record nothing.
 """
@@ -50,6 +50,10 @@ def audited_models() -> dict[str, Audited]:
         "teams.assignment": Audited(),
         "otp_totp.totpdevice": Audited(only=frozenset({"user", "name", "confirmed"})),
         "otp_static.staticdevice": Audited(only=frozenset({"user", "name", "confirmed"})),
+        # Single sign-on: which provider account signs in as whom, and which group puts
+        # people in which team (the memberships it makes are audited as memberships).
+        "sso.identity": Audited(ignore=frozenset({"last_sign_in_at"})),
+        "sso.groupmapping": Audited(),
         # A staff set-up link: who it is for, who made it, until when, when it was used.
         "security.enrolmentgrant": Audited(
             only=frozenset({"user", "created_by", "expires_at", "used_at"})

@@ -15,7 +15,13 @@ from quizzes.learners import SESSION_KEY as LEARNER_SESSION_KEY
 from . import mfa
 from .errors import database_error_response, error_response, is_htmx
 from .models import UserSession
-from .sessions import MFA_PENDING, RECORDED_KEY, session_expiry, session_record
+from .sessions import (
+    MFA_PENDING,
+    PROVIDER_SECOND_FACTOR,
+    RECORDED_KEY,
+    session_expiry,
+    session_record,
+)
 
 
 def _redirect(request, url: str, *, keep_next: bool = True):
@@ -179,8 +185,10 @@ class SecondFactorMiddleware:
     """The admin needs a verified second factor; a user who set one up needs it for all.
 
     Staff (``is_staff`` or ``is_superuser``) reach no admin URL until they have entered
-    a code in this session; without a device they are sent to set one up. A user with a
-    device who has only given their password can verify or log out, nothing else.
+    a code in this session (or signed in through an identity provider that asserted a
+    second factor this site trusts: trainer/sso/rules.py); without a device they are
+    sent to set one up. A user with a device who has only given their password can
+    verify or log out, nothing else.
     """
 
     def __init__(self, get_response):
@@ -213,6 +221,7 @@ class SecondFactorMiddleware:
                 path.startswith(self.admin_prefix)
                 and (user.is_staff or user.is_superuser)
                 and not user.is_verified()
+                and not request.session.get(PROVIDER_SECOND_FACTOR)
             ):
                 if mfa.second_factor_enabled(user):
                     return _redirect(request, reverse("security:verify"))

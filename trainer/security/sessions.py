@@ -14,6 +14,8 @@ LOGIN_AT = "security:login_at"
 SEEN_AT = "security:seen_at"
 RECORDED_KEY = "security:session_key"
 MFA_PENDING = "security:mfa_pending"
+# Set when the identity provider asserted a second factor this site trusts (OIDC_TRUST_AMR).
+PROVIDER_SECOND_FACTOR = "security:provider_second_factor"
 
 
 def session_start(*, request, user, now: float | None = None) -> None:
