@@ -4,7 +4,7 @@ The file:
     encoding     UTF-8, with or without a byte-order mark. Anything else (Latin-1 from an
                  old spreadsheet, UTF-16, a binary file such as an .xlsx) is refused whole,
                  naming the first line that cannot be read.
-    separator    a comma, a semicolon or a tab: whichever the first line holds most of.
+    separator    a comma, a semicolon or a tab: whichever the first lines hold most of.
     columns      without a header, the first column is the address and an optional second
                  one the role. A first line without any "@" whose cells name a column
                  ("email", "E-mail address", "role" ...) is a header: the address is then
@@ -19,8 +19,10 @@ address can be, a cell a spreadsheet would run as a formula, an unknown role), n
 its line number; or a duplicate of an earlier line (the first one counts).
 """
 
+import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -39,7 +41,9 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 SEPARATORS = (",", ";", "\t")
 # Text never holds C0 control characters other than tab and line ends; a file that does is
 # a binary file (a spreadsheet, an image) given a .csv name.
-CONTROL = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r") | {"\x7f"}
+CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The separator is the one these first lines hold most of.
+SNIFFED_LINES = 20
 
 
 class RosterRefused(ValueError):
@@ -80,25 +84,30 @@ def _shown(text: str) -> str:
 
 
 def _decode(data: bytes) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise RosterRefused(
+            "The file is UTF-16 text, not UTF-8. Save it as “CSV UTF-8” and upload it again."
+        )
+    # Bytes below 0x80 never occur inside a UTF-8 sequence, so the raw bytes can be checked.
+    binary = CONTROL.search(data)
+    if binary:
+        line = data[: binary.start()].count(b"\n") + 1
+        raise RosterRefused(
+            f"The file is not a text file (line {line} holds control characters). "
+            "Upload a CSV file, not a spreadsheet or another document."
+        )
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise RosterRefused(
             f"The file is not UTF-8 text (line {line} cannot be read). Save it as "
             "“CSV UTF-8” and upload it again."
         ) from error
-    for number, line in enumerate(text.split("\n"), start=1):
-        if CONTROL.intersection(line):
-            raise RosterRefused(
-                f"The file is not a text file (line {number} holds control characters). "
-                "Upload a CSV file, not a spreadsheet or another document."
-            )
-    return text
 
 
-def _separator(first_line: str) -> str:
-    counts = {sep: first_line.count(sep) for sep in SEPARATORS}
+def _separator(lines: list[str]) -> str:
+    counts = {sep: sum(line.count(sep) for line in lines) for sep in SEPARATORS}
     best = max(SEPARATORS, key=lambda sep: counts[sep])
     return best if counts[best] else ","
 
@@ -156,10 +165,8 @@ def roster_parse(
             f"The file is larger than {max_bytes // 1024:,} KB. Split it into smaller files."
         )
     text = _decode(data)
-    lines = [line for line in text.split("\n") if line.strip()]
-    if not lines:
-        raise RosterRefused("The file is empty: put one e-mail address on each line.")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_separator(lines[0]))
+    sample = [line for line in text.split("\n") if line.strip()][:SNIFFED_LINES]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_separator(sample))
     records = []
     start = 1
     try:
@@ -169,6 +176,8 @@ def roster_parse(
             start = reader.line_num + 1
     except csv.Error as error:
         raise RosterRefused(f"Line {start} cannot be read as CSV: {error}.") from error
+    if not records:
+        raise RosterRefused("The file is empty: put one e-mail address on each line.")
     columns = _header(records[0][1])
     if columns is not None:
         records = records[1:]

@@ -188,8 +188,8 @@ def members(request, slug):
     return redirect("teams:members", slug=team.slug)
 
 
-def _import_page(request, team, form, *, status=200):
-    context = {"team": team, "form": form, "days": rules.INVITATION_DAYS}
+def _import_page(request, team, form, *, status=200, error=""):
+    context = {"team": team, "form": form, "days": rules.INVITATION_DAYS, "error": error}
     return render(request, "teams/invitation_import.html", context, status=status)
 
 
@@ -233,18 +233,15 @@ def invitation_import_apply(request, slug):
     team = get_object_or_404(permissions.teams_managed_by(request.user), slug=slug)
     form = ImportApplyForm(request.POST, team=team, user=request.user)
     if not form.is_valid():
-        refused = ImportForm()
-        refused.add_error(None, form.errors.get("token", ["The preview is missing."])[0])
-        return _import_page(request, team, refused, status=400)
+        error = form.errors["token"][0]
+        return _import_page(request, team, ImportForm(), status=400, error=error)
     preview = form.cleaned_data["token"]
     try:
         result = services.invitation_import(
             team=team, rows=preview.rows, previewed_at=preview.at, invited_by=request.user
         )
     except services.TeamRefused as refused:
-        failed = ImportForm()
-        failed.add_error(None, str(refused))
-        return _import_page(request, team, failed, status=refused.status)
+        return _import_page(request, team, ImportForm(), status=refused.status, error=str(refused))
     if result.invited:
         text = (
             f"{_plural(result.invited, 'address', 'addresses')} invited. Each can accept "
