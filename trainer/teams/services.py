@@ -124,8 +124,14 @@ def invitation_create(
     invitee = _invitee(invitee)
     with transaction.atomic():
         _lock(team)
+        pending = team.invitations.filter(invitee=invitee, status=InvitationStatus.PENDING)
         invitation, message = _invitation_write(
-            team=team, invitee=invitee, role=role, invited_by=invited_by, now=timezone.now()
+            team=team,
+            invitee=invitee,
+            pending=pending.first(),
+            role=role,
+            invited_by=invited_by,
+            now=timezone.now(),
         )
     if message is not None:
         _deliver([(invitation.pk, message)])
@@ -138,15 +144,18 @@ def _lock(team: Team) -> None:
     Team.objects.select_for_update().filter(pk=team.pk).exists()
 
 
-def _invitation_write(*, team: Team, invitee: str, role: str, invited_by, now):
+def _invitation_write(
+    *, team: Team, invitee: str, pending: Invitation | None, role: str, invited_by, now
+):
     """The invitation (new, renewed, or the open one unchanged) and the e-mail it needs,
-    if any; the caller holds the team's lock and sends the e-mail once committed."""
+    if any. ``pending`` is the team's pending invitation for ``invitee``, if there is one;
+    the caller holds the team's lock and sends the e-mail once committed."""
     by_email = "@" in invitee
     user = None
     if not by_email:
         User = get_user_model()
         user = User.objects.filter(**{User.USERNAME_FIELD: invitee}, is_active=True).first()
-    invitation = team.invitations.filter(invitee=invitee, status=InvitationStatus.PENDING).first()
+    invitation = pending
     if invitation is not None and invitation.created_at > rules.invitation_cutoff(now):
         return invitation, None
     if invitation is None:
@@ -204,14 +213,10 @@ class ImportResult:
     left_alone: int
 
 
-def addresses_known(*, team: Team, emails: Iterable[str], now: datetime) -> tuple[set, set]:
-    """Of these (lower-case) addresses, those the team already has as members and those it
-    has open invitations for: what the team knows anyway, looked up in this team only.
-
-    A member is known by their account's address or by the address of the invitation they
-    accepted. Whether an address belongs to an account outside the team is never asked.
-    """
-    emails = list(emails)
+def _members_known(team: Team, emails: list[str]) -> set[str]:
+    """Of these (lower-case) addresses, those of the team's members: by their account's
+    address or by the address of the invitation they accepted. Looked up in this team
+    only: whether an address belongs to an account outside it is never asked."""
     by_account = (
         team.memberships.annotate(address=Lower("user__email"))
         .filter(address__in=emails)
@@ -222,19 +227,16 @@ def addresses_known(*, team: Team, emails: Iterable[str], now: datetime) -> tupl
         invitee__in=emails,
         user__in=team.memberships.values("user_id"),
     ).values_list("invitee", flat=True)
-    invited = team.invitations.open(now).filter(invitee__in=emails)
-    return (
-        set(by_account) | set(by_invitation),
-        set(invited.values_list("invitee", flat=True)),
-    )
+    return set(by_account) | set(by_invitation)
 
 
 def invitation_import_preview(*, team: Team, roster: Roster) -> list[tuple[Row, RowStatus]]:
-    """What applying the file would do with each row, as far as the team knows today."""
-    members, invited = addresses_known(
-        team=team, emails=[row.email for row in roster.rows], now=timezone.now()
-    )
-    return row_statuses(roster.rows, members=members, invited=invited)
+    """What applying the file would do with each row, as far as the team knows today:
+    its members and open invitations, which the team knows anyway."""
+    emails = [row.email for row in roster.rows]
+    invited = team.invitations.open().filter(invitee__in=emails).values_list("invitee", flat=True)
+    members = _members_known(team, emails)
+    return row_statuses(roster.rows, members=members, invited=set(invited))
 
 
 def invitation_import(
@@ -253,23 +255,31 @@ def invitation_import(
         if role not in Role.values or "@" not in email:
             raise TeamRefused("The preview holds something that is not an invitation.")
         wanted.setdefault(_invitee(email), role)
+    emails = list(wanted)
     now = timezone.now()
-    invited, notices = 0, []
+    notices = []
     with transaction.atomic():
         _lock(team)
-        members, pending = addresses_known(team=team, emails=list(wanted), now=now)
-        since = team.invitations.filter(invitee__in=list(wanted), created_at__gte=previewed_at)
-        done = members | pending | set(since.values_list("invitee", flat=True))
+        since = team.invitations.filter(invitee__in=emails, created_at__gte=previewed_at)
+        done = _members_known(team, emails) | set(since.values_list("invitee", flat=True))
+        pending = team.invitations.filter(invitee__in=emails, status=InvitationStatus.PENDING)
+        pending = {invitation.invitee: invitation for invitation in pending}
         for email, role in wanted.items():
             if email in done:
                 continue
+            # An address always gets an e-mail when written; none means it was left open.
             invitation, message = _invitation_write(
-                team=team, invitee=email, role=role, invited_by=invited_by, now=now
+                team=team,
+                invitee=email,
+                pending=pending.get(email),
+                role=role,
+                invited_by=invited_by,
+                now=now,
             )
-            invited += 1
             if message is not None:
                 notices.append((invitation.pk, message))
         transaction.on_commit(partial(_deliver, notices))
+    invited = len(notices)
     return ImportResult(invited=invited, left_alone=len(wanted) - invited)
 
 
