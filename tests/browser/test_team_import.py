@@ -33,6 +33,8 @@ def choose_file(page, content=CSV):
 def test_manager_imports_a_csv_and_a_learner_accepts_before_the_team_sees_them(
     browser, live_server, live_iam, assert_accessible
 ):
+    """Upload, check the preview, apply, replay (nobody invited twice); the learner
+    accepts through the e-mailed link and only then appears on the dashboard."""
     team = TeamFactory(name="Security champions", slug="security-champions")
     MembershipFactory(team=team, role="manager", user=UserFactory(username="boss"))
     MembershipFactory(team=team, user=UserFactory(username="alice"))
@@ -119,6 +121,7 @@ def test_manager_imports_a_csv_and_a_learner_accepts_before_the_team_sees_them(
 
 
 def test_csv_import_works_without_javascript(no_js_page, live_server, transactional_db):
+    """Upload, preview and apply are plain forms: they work with JavaScript off."""
     team = TeamFactory(name="Payments", slug="payments")
     MembershipFactory(team=team, role="manager", user=UserFactory(username="boss"))
     page = no_js_page
@@ -133,6 +136,7 @@ def test_csv_import_works_without_javascript(no_js_page, live_server, transactio
 
 
 def test_csv_import_of_a_broken_file_says_why(page, live_server, transactional_db):
+    """A file in another encoding gets an alert with the reason, and nothing is written."""
     team = TeamFactory(name="Payments", slug="payments")
     MembershipFactory(team=team, role="manager", user=UserFactory(username="boss"))
     log_in(page, "boss")

@@ -92,12 +92,14 @@ def same_page(html):
 
 
 def test_members_page_links_to_the_import(client, manager, team):
+    """The Members page leads to the CSV import."""
     client.force_login(manager)
     html = client.get(url("members", team.slug)).content.decode()
     assert f'href="{url("invitation-import", team.slug)}"' in html
 
 
 def test_import_page_offers_a_file_upload_form(client, manager, team):
+    """The import page is a multipart form that states its limits."""
     client.force_login(manager)
     response = client.get(url("invitation-import", team.slug))
     assert response.status_code == 200
@@ -160,6 +162,7 @@ def test_preview_does_not_tell_whether_an_address_has_an_account(client, manager
 
 
 def test_preview_with_no_valid_line_is_400_and_names_the_lines(client, manager, team):
+    """A file with no address to invite is 400, its bad lines named, nothing to apply."""
     client.force_login(manager)
     response = upload(client, team, "alice\nbob\n")
     assert response.status_code == 400
@@ -172,6 +175,7 @@ def test_preview_with_no_valid_line_is_400_and_names_the_lines(client, manager, 
 
 
 def test_preview_when_everyone_is_already_there_offers_no_apply(client, manager, team, member):
+    """When every address is a member or invited, the preview says so and offers no apply."""
     client.force_login(manager)
     response = upload(client, team, "alice@example.com\nBOSS@example.com\n")
     assert response.status_code == 200
@@ -194,6 +198,7 @@ def test_preview_when_everyone_is_already_there_offers_no_apply(client, manager,
     ids=["10,000 rows", "latin-1", "xlsx", "empty", "header only"],
 )
 def test_import_refuses_a_bad_file_with_400_and_a_message(client, manager, team, content, message):
+    """A file refused whole answers 400 with the reason, offers no apply and writes nothing."""
     client.force_login(manager)
     response = upload(client, team, content)
     assert response.status_code == 400
@@ -216,6 +221,7 @@ def test_import_refuses_a_file_over_its_byte_limit_below_the_request_limit(
 
 
 def test_import_without_a_file_or_with_a_bad_role_is_400(client, manager, team):
+    """A post without a file, or with a role that is not a team role, is 400 and writes nothing."""
     client.force_login(manager)
     response = client.post(url("invitation-import", team.slug), {"role": "member"})
     assert response.status_code == 400
@@ -226,6 +232,7 @@ def test_import_without_a_file_or_with_a_bad_role_is_400(client, manager, team):
 
 
 def test_import_limit_check_refuses_a_file_limit_above_the_request_limit(settings):
+    """`check` fails when the file limit would not fit in a request."""
     from trainer.teams.apps import import_limit_check
 
     assert import_limit_check() == []
@@ -247,6 +254,8 @@ def claim_links(outbox):
 def test_apply_invites_everyone_previewed_and_mails_absolute_links_after_commit(
     client, manager, team, member, django_capture_on_commit_callbacks
 ):
+    """Apply invites the previewed addresses in their roles, skips members, and mails each
+    an absolute link only once the transaction has committed."""
     client.force_login(manager)
     preview = upload(client, team, "ann@example.com;manager\nbob@example.com\nalice@example.com\n")
     with django_capture_on_commit_callbacks() as callbacks:
@@ -313,6 +322,7 @@ def test_apply_again_after_an_answer_or_a_withdrawal_does_not_invite_again(
 def test_apply_renews_an_expired_invitation_from_before_the_preview(
     client, manager, team, django_capture_on_commit_callbacks
 ):
+    """An invitation that expired before the preview is renewed and mailed again."""
     old = services.invitation_create(team=team, invitee="ann@example.com", invited_by=manager)
     Invitation.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=30))
     mail.outbox.clear()
@@ -365,6 +375,7 @@ def test_apply_refuses_a_tampered_missing_or_foreign_token_with_400(
 
 
 def test_apply_refuses_a_preview_older_than_an_hour(client, manager, team):
+    """A preview signed more than an hour ago is 400 and writes nothing."""
     client.force_login(manager)
     two_hours_ago = timezone.now().timestamp() - 2 * 60 * 60
     with mock.patch("time.time", return_value=two_hours_ago):
@@ -397,6 +408,7 @@ def test_invitation_import_writes_all_or_nothing(team, manager, monkeypatch):
 
 
 def test_invitation_import_refuses_rows_that_are_not_addresses(team, manager):
+    """The service refuses usernames and unknown roles even from a signed preview."""
     for rows in ([("alice", "member")], [("ann@example.com", "owner")]):
         with pytest.raises(services.TeamRefused):
             services.invitation_import(
@@ -408,6 +420,7 @@ def test_invitation_import_refuses_rows_that_are_not_addresses(team, manager):
 def test_imported_invitations_are_in_the_audit_trail(
     client, manager, team, django_capture_on_commit_callbacks
 ):
+    """Each imported invitation is an audit event by the manager, without its token."""
     client.force_login(manager)
     with django_capture_on_commit_callbacks(execute=True):
         apply(client, team, token_of(upload(client, team, "ann@example.com\n")))
@@ -423,6 +436,9 @@ def test_imported_invitations_are_in_the_audit_trail(
 def test_an_imported_learner_accepts_and_only_then_the_manager_sees_progress(
     client, manager, team, assignment, django_capture_on_commit_callbacks
 ):
+    """The team sees nothing of an imported address until its owner accepts through the
+    e-mailed link; then the dashboard shows their progress, and a new import says
+    "Already in the team"."""
     client.force_login(manager)
     with django_capture_on_commit_callbacks(execute=True):
         apply(client, team, token_of(upload(client, team, "Dana@Example.com\n")))
@@ -453,6 +469,7 @@ def test_an_imported_learner_accepts_and_only_then_the_manager_sees_progress(
 
 
 def test_import_needs_a_signed_in_person(client, team):
+    """A visitor is sent to log in from every step, and nothing is written."""
     for response in [
         client.get(url("invitation-import", team.slug)),
         upload(client, team, "ann@example.com\n"),
@@ -483,6 +500,7 @@ def test_import_is_404_for_members_and_other_teams_managers(
 
 
 def test_import_is_open_to_staff_who_may_change_teams_and_no_other_staff(client, team):
+    """Staff with the change-team permission import; staff who may only view teams get 404."""
     viewer = UserFactory(username="viewer", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_team"))
     client.force_login(viewer)
@@ -498,6 +516,7 @@ def test_import_is_open_to_staff_who_may_change_teams_and_no_other_staff(client,
 
 
 def test_admin_team_page_links_to_the_import_for_staff_who_may_change_it(client, team):
+    """The team's admin page links to the import for staff who may change the team only."""
     admin = UserFactory(username="root", is_staff=True, is_superuser=True)
     log_in_verified(client, admin)
     page = client.get(reverse("admin:teams_team_change", args=[team.pk]))

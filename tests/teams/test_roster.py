@@ -60,6 +60,7 @@ def test_roster_parse_skips_a_header_and_finds_its_columns(header):
 
 
 def test_roster_parse_without_a_header_reads_the_first_line_as_an_address():
+    """Without a header, line 1 is an address like any other."""
     roster = parse("ann@example.com\nbob@example.com\n")
     assert [row.line for row in roster.rows] == [1, 2]
 
@@ -71,11 +72,13 @@ def test_roster_parse_keeps_a_first_line_that_is_neither_header_nor_address_as_i
 
 
 def test_roster_parse_refuses_a_header_naming_no_address_column():
+    """A header with several columns and none for addresses refuses the file."""
     with pytest.raises(RosterRefused, match="names no e-mail column"):
         parse("name;team;role\nAnn;x;member\n")
 
 
 def test_roster_parse_uses_the_given_default_role_for_lines_naming_none():
+    """Lines without a role get the default role chosen on the form."""
     roster = parse("ann@example.com\nbob@example.com;member\n", default_role="manager")
     assert [row.role for row in roster.rows] == ["manager", "member"]
 
@@ -114,6 +117,7 @@ def test_roster_parse_reports_an_invalid_line_with_its_number_and_reason(cell, r
 
 
 def test_roster_parse_refuses_a_role_that_is_not_a_team_role():
+    """An unknown role, or a formula in the role column, makes the line invalid."""
     roster = parse("ann@example.com;owner\nbob@example.com;=cmd()\n")
     assert [(p.line, p.reason) for p in roster.invalid] == [
         (1, "the role must be “member” or “manager”"),
@@ -122,6 +126,7 @@ def test_roster_parse_refuses_a_role_that_is_not_a_team_role():
 
 
 def test_roster_parse_shortens_a_long_invalid_cell_it_repeats():
+    """The preview repeats at most 80 characters of a rejected cell."""
     roster = parse("x" * 5000 + "\n")
     [problem] = roster.invalid
     assert len(problem.text) == 80
@@ -140,11 +145,13 @@ def test_roster_parse_counts_an_address_once_and_names_its_repeats():
 
 @pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf", b"\n\n  \r\n", b";;\n"])
 def test_roster_parse_refuses_an_empty_file(data):
+    """An empty file, a lone byte-order mark, blank lines or separators only are refused."""
     with pytest.raises(RosterRefused, match="empty"):
         roster_parse(data, **LIMITS)
 
 
 def test_roster_parse_refuses_a_header_without_addresses():
+    """A header with nothing under it is refused."""
     with pytest.raises(RosterRefused, match="header and no e-mail address"):
         parse("email;role\n")
 
@@ -158,6 +165,7 @@ def test_roster_parse_refuses_a_header_without_addresses():
     ids=["latin-1", "stray bytes"],
 )
 def test_roster_parse_refuses_text_that_is_not_utf_8_naming_the_line(data, line):
+    """Text in another encoding is refused whole, naming the first unreadable line."""
     with pytest.raises(RosterRefused, match=rf"not UTF-8 text \(line {line} cannot be read\)"):
         roster_parse(data, **LIMITS)
 
@@ -178,6 +186,7 @@ def test_roster_parse_refuses_utf_16_by_name():
     ids=["xlsx", "nul bytes", "png"],
 )
 def test_roster_parse_refuses_a_binary_file(data):
+    """A spreadsheet, an image or NUL bytes given a .csv name are refused as not text."""
     with pytest.raises(RosterRefused, match="not a text file"):
         roster_parse(data, **LIMITS)
 
@@ -190,6 +199,7 @@ def test_roster_parse_refuses_more_rows_than_the_limit_saying_how_many():
 
 
 def test_roster_parse_allows_exactly_the_row_limit_after_a_header():
+    """The header does not count toward the row limit; one row more is refused."""
     data = "email\n" + "".join(f"person{n}@example.com\n" for n in range(3))
     assert len(parse(data, max_rows=3).rows) == 3
     with pytest.raises(RosterRefused, match="has 4 rows; at most 3"):
@@ -197,11 +207,13 @@ def test_roster_parse_allows_exactly_the_row_limit_after_a_header():
 
 
 def test_roster_parse_refuses_a_file_over_the_byte_limit():
+    """A file over the byte limit is refused before it is read."""
     with pytest.raises(RosterRefused, match="larger than 1 KB"):
         parse("a" * 1025, max_bytes=1024)
 
 
 def test_roster_parse_refuses_a_cell_too_long_for_csv():
+    """A cell beyond the CSV reader's field limit refuses the file, naming its line."""
     with pytest.raises(RosterRefused, match="Line 2 cannot be read as CSV"):
         parse('ann@example.com\n"' + "x" * 200_000 + '"\n')
 
@@ -210,6 +222,7 @@ def test_roster_parse_refuses_a_cell_too_long_for_csv():
 
 
 def test_row_statuses_leaves_members_and_open_invitations_alone():
+    """Members come first, then open invitations; everyone else is invited."""
     rows = tuple(Row(line=n, email=f"{name}@x.org", role="member") for n, name in enumerate("abc"))
     statuses = row_statuses(rows, members={"a@x.org"}, invited={"b@x.org", "a@x.org"})
     assert [status for _, status in statuses] == [
