@@ -271,6 +271,11 @@ CSRF_FAILURE_VIEW = "trainer.security.views.csrf_failure"
 # before it is read (trainer.security.middleware.RequestSizeMiddleware).
 MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(2_621_440)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
+# A CSV of addresses to invite (trainer/teams/roster.py): refused whole beyond these, with
+# a message saying so. The byte limit stays below MAX_REQUEST_BYTES (checked: teams.E002),
+# so the file's own limit answers first.
+TEAM_IMPORT_MAX_ROWS = int(os.environ.get("TEAM_IMPORT_MAX_ROWS", "1000"))
+TEAM_IMPORT_MAX_BYTES = int(os.environ.get("TEAM_IMPORT_MAX_BYTES", str(512 * 1024)))
 
 # --- Login protection, second factor and session lifetime (docs: README "Security") ---
 # Django's ModelBackend behind django-axes' check: a locked-out (username, address) pair

@@ -7,14 +7,18 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +28,7 @@ from lessons.models import Lesson
 
 from . import rules
 from .models import Assignment, Invitation, InvitationStatus, Membership, Role, Team
+from .roster import Roster, Row, RowStatus, row_statuses
 
 logger = logging.getLogger(__name__)
 # Paths under /teams/ that are pages, not team addresses.
@@ -117,40 +122,61 @@ def invitation_create(
     if role not in Role.values:
         raise TeamRefused("That is not a team role.")
     invitee = _invitee(invitee)
+    with transaction.atomic():
+        _lock(team)
+        pending = team.invitations.filter(invitee=invitee, status=InvitationStatus.PENDING)
+        invitation, message = _invitation_write(
+            team=team,
+            invitee=invitee,
+            pending=pending.first(),
+            role=role,
+            invited_by=invited_by,
+            now=timezone.now(),
+        )
+    if message is not None:
+        _deliver([(invitation.pk, message)])
+    return invitation
+
+
+def _lock(team: Team) -> None:
+    # Invitations to one team are written one writer at a time, so two managers (or a
+    # double click) inviting the same person make one invitation, not two.
+    Team.objects.select_for_update().filter(pk=team.pk).exists()
+
+
+def _invitation_write(
+    *, team: Team, invitee: str, pending: Invitation | None, role: str, invited_by, now
+):
+    """The invitation (new, renewed, or the open one unchanged) and the e-mail it needs,
+    if any. ``pending`` is the team's pending invitation for ``invitee``, if there is one;
+    the caller holds the team's lock and sends the e-mail once committed."""
     by_email = "@" in invitee
     user = None
     if not by_email:
         User = get_user_model()
         user = User.objects.filter(**{User.USERNAME_FIELD: invitee}, is_active=True).first()
+    invitation = pending
+    if invitation is not None and invitation.created_at > rules.invitation_cutoff(now):
+        return invitation, None
+    if invitation is None:
+        invitation = Invitation(team=team, invitee=invitee)
     token = secrets.token_urlsafe(32) if by_email else ""
-    now = timezone.now()
-    with transaction.atomic():
-        Team.objects.select_for_update().filter(pk=team.pk).exists()
-        invitation = team.invitations.filter(
-            invitee=invitee, status=InvitationStatus.PENDING
-        ).first()
-        if invitation is not None and invitation.created_at > rules.invitation_cutoff(now):
-            return invitation
-        if invitation is None:
-            invitation = Invitation(team=team, invitee=invitee)
-        invitation.user = user
-        invitation.role = role
-        invitation.invited_by = invited_by
-        invitation.created_at = now
-        invitation.token_hash = _token_hash(token) if token else ""
-        invitation.save()
+    invitation.user = user
+    invitation.role = role
+    invitation.invited_by = invited_by
+    invitation.created_at = now
+    invitation.token_hash = _token_hash(token) if token else ""
+    invitation.save()
     if user is not None and user.email:
-        _send_invitation(invitation, to=user.email, link=reverse("teams:invitations"))
-    elif by_email:
-        _send_invitation(
-            invitation, to=invitee, link=reverse("teams:invitation-claim", args=[token])
-        )
-    return invitation
+        link = reverse("teams:invitations")
+        return invitation, _invitation_message(invitation, to=user.email, link=link)
+    if by_email:
+        link = reverse("teams:invitation-claim", args=[token])
+        return invitation, _invitation_message(invitation, to=invitee, link=link)
+    return invitation, None
 
 
-def _send_invitation(invitation: Invitation, *, to: str, link: str) -> None:
-    # A failed notice is logged, not shown: the manager's answer must not depend on
-    # whether an e-mail went out (that would tell them the account exists).
+def _invitation_message(invitation: Invitation, *, to: str, link: str) -> EmailMessage:
     context = {
         "invitation": invitation,
         "link": settings.SITE_URL + link,
@@ -159,15 +185,102 @@ def _send_invitation(invitation: Invitation, *, to: str, link: str) -> None:
     }
     inviter = invitation.invited_by
     who = (inviter.get_full_name() or inviter.get_username()) if inviter else "A manager"
-    message = EmailMessage(
+    return EmailMessage(
         subject=f"{who} invites you to the team {invitation.team.name}"[:150],
         body=render_to_string("teams/email/invitation.txt", {**context, "who": who}),
         to=[to],
     )
+
+
+def _deliver(notices: list[tuple[int, EmailMessage]]) -> None:
+    # A failed notice is logged, not shown: the manager's answer must not depend on
+    # whether an e-mail went out (that would tell them the account exists). One
+    # connection carries them all, so a large import does not log in to SMTP per address.
     try:
-        message.send()
-    except Exception as error:  # any transport failure
-        logger.warning("Invitation %s: the e-mail failed: %s", invitation.pk, error)
+        with mail.mailers.default as connection:
+            for pk, message in notices:
+                try:
+                    connection.send_messages([message])
+                except Exception as error:  # any transport failure
+                    logger.warning("Invitation %s: the e-mail failed: %s", pk, error)
+    except Exception as error:  # the connection itself failed to open or close
+        logger.warning("Invitation e-mails: the mail server failed: %s", error)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    invited: int
+    left_alone: int
+
+
+def _members_known(team: Team, emails: list[str]) -> set[str]:
+    """Of these (lower-case) addresses, those of the team's members: by their account's
+    address or by the address of the invitation they accepted. Looked up in this team
+    only: whether an address belongs to an account outside it is never asked."""
+    by_account = (
+        team.memberships.annotate(address=Lower("user__email"))
+        .filter(address__in=emails)
+        .values_list("address", flat=True)
+    )
+    by_invitation = team.invitations.filter(
+        status=InvitationStatus.ACCEPTED,
+        invitee__in=emails,
+        user__in=team.memberships.values("user_id"),
+    ).values_list("invitee", flat=True)
+    return set(by_account) | set(by_invitation)
+
+
+def invitation_import_preview(*, team: Team, roster: Roster) -> list[tuple[Row, RowStatus]]:
+    """What applying the file would do with each row, as far as the team knows today:
+    its members and open invitations, which the team knows anyway."""
+    emails = [row.email for row in roster.rows]
+    invited = team.invitations.open().filter(invitee__in=emails).values_list("invitee", flat=True)
+    members = _members_known(team, emails)
+    return row_statuses(roster.rows, members=members, invited=set(invited))
+
+
+def invitation_import(
+    *, team: Team, rows: Iterable[tuple[str, str]], previewed_at: datetime, invited_by=None
+) -> ImportResult:
+    """Invite every address of a previewed file: all of them in one transaction or none,
+    the e-mails sent once it has committed.
+
+    An address is left alone when it is a member or has an open invitation, as the
+    preview said, and also when the team invited it at any moment since the preview:
+    so applying the same preview twice (a double click, a reload, a replayed form)
+    invites nobody twice, and does not undo an answer or a withdrawal made in between.
+    """
+    wanted: dict[str, str] = {}
+    for email, role in rows:
+        if role not in Role.values or "@" not in email:
+            raise TeamRefused("The preview holds something that is not an invitation.")
+        wanted.setdefault(_invitee(email), role)
+    emails = list(wanted)
+    now = timezone.now()
+    notices = []
+    with transaction.atomic():
+        _lock(team)
+        since = team.invitations.filter(invitee__in=emails, created_at__gte=previewed_at)
+        done = _members_known(team, emails) | set(since.values_list("invitee", flat=True))
+        pending = team.invitations.filter(invitee__in=emails, status=InvitationStatus.PENDING)
+        pending = {invitation.invitee: invitation for invitation in pending}
+        for email, role in wanted.items():
+            if email in done:
+                continue
+            # An address always gets an e-mail when written; none means it was left open.
+            invitation, message = _invitation_write(
+                team=team,
+                invitee=email,
+                pending=pending.get(email),
+                role=role,
+                invited_by=invited_by,
+                now=now,
+            )
+            if message is not None:
+                notices.append((invitation.pk, message))
+        transaction.on_commit(partial(_deliver, notices))
+    invited = len(notices)
+    return ImportResult(invited=invited, left_alone=len(wanted) - invited)
 
 
 def _answerable(invitation: Invitation, user) -> Invitation:

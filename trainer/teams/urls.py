@@ -14,6 +14,12 @@ urlpatterns = [
     path("<slug:slug>/", views.dashboard, name="dashboard"),
     path("<slug:slug>/export.csv", views.export, name="export"),
     path("<slug:slug>/members/", views.members, name="members"),
+    path("<slug:slug>/members/import/", views.invitation_import, name="invitation-import"),
+    path(
+        "<slug:slug>/members/import/apply/",
+        views.invitation_import_apply,
+        name="invitation-import-apply",
+    ),
     path("<slug:slug>/members/<int:pk>/remove/", views.member_remove, name="member-remove"),
     path("<slug:slug>/members/<int:pk>/role/", views.member_role, name="member-role"),
     path(

@@ -15,8 +15,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import permissions, reports, rules, services
-from .forms import AnswerForm, AssignmentForm, DashboardQuery, InvitationForm, RoleForm, TeamForm
+from .forms import (
+    AnswerForm,
+    AssignmentForm,
+    DashboardQuery,
+    ImportApplyForm,
+    ImportForm,
+    InvitationForm,
+    RoleForm,
+    TeamForm,
+    preview_token,
+)
 from .models import Invitation, Role
+from .roster import RowStatus
 
 PER_PAGE = 50
 # The completion chart's plot area, inside a margin for the axis labels.
@@ -174,6 +185,78 @@ def members(request, slug):
     messages.success(
         request, INVITED.format(invitee=invitation.invitee, days=rules.INVITATION_DAYS)
     )
+    return redirect("teams:members", slug=team.slug)
+
+
+def _import_page(request, team, form, *, status=200, error=""):
+    context = {"team": team, "form": form, "days": rules.INVITATION_DAYS, "error": error}
+    return render(request, "teams/invitation_import.html", context, status=status)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_import(request, slug):
+    """Upload a CSV of addresses; the answer is a preview of what applying it would do."""
+    team = get_object_or_404(permissions.teams_managed_by(request.user), slug=slug)
+    if request.method != "POST":
+        return _import_page(request, team, ImportForm())
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _import_page(request, team, form, status=400)
+    roster = form.cleaned_data["roster"]
+    rows = services.invitation_import_preview(team=team, roster=roster)
+    to_invite = [row for row, status in rows if status == RowStatus.INVITE]
+    token = preview_token(team=team, user=request.user, rows=roster.rows, at=timezone.now())
+    context = {
+        "team": team,
+        "rows": rows,
+        "roster": roster,
+        "to_invite": len(to_invite),
+        "left_alone": len(rows) - len(to_invite),
+        "token": token,
+        "days": rules.INVITATION_DAYS,
+    }
+    # Nothing in the file can be invited: the upload was not understood as a list of people.
+    status = 200 if rows else 400
+    return render(request, "teams/invitation_import_preview.html", context, status=status)
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
+
+
+@login_required
+@require_POST
+def invitation_import_apply(request, slug):
+    """Invite everyone a preview showed; applying the same preview again invites no one."""
+    team = get_object_or_404(permissions.teams_managed_by(request.user), slug=slug)
+    form = ImportApplyForm(request.POST, team=team, user=request.user)
+    if not form.is_valid():
+        error = form.errors["token"][0]
+        return _import_page(request, team, ImportForm(), status=400, error=error)
+    preview = form.cleaned_data["token"]
+    try:
+        result = services.invitation_import(
+            team=team, rows=preview.rows, previewed_at=preview.at, invited_by=request.user
+        )
+    except services.TeamRefused as refused:
+        return _import_page(request, team, ImportForm(), status=refused.status, error=str(refused))
+    if result.invited:
+        text = (
+            f"{_plural(result.invited, 'address', 'addresses')} invited. Each can accept "
+            f"within {rules.INVITATION_DAYS} days; until then the team sees nothing of them."
+        )
+    else:
+        text = (
+            "No one new was invited: every address in the file is already invited or in the team."
+        )
+    if result.invited and result.left_alone:
+        text += (
+            f" {_plural(result.left_alone, 'address was', 'addresses were')} already invited "
+            "or in the team and left alone."
+        )
+    messages.success(request, text)
     return redirect("teams:members", slug=team.slug)
 
 
