@@ -81,11 +81,11 @@ def commit_record(*, learner: Learner, kind: str, item, answer: str, attempt=Non
             commit.learner, commit.lesson = learner, item.lesson
             setattr(commit, kind, item)
             rows.append(sql.CommitRow.of(commit))
+            signals.send_on_commit(signals.commit_recorded, commit=commit)
             if attempt is not None:
                 answered = sum(1 for row in rows if row.attempt_id == attempt.pk)
                 if answered >= len(attempt.question_ids):
                     _finish(attempt)
-            signals.send_on_commit(signals.commit_recorded, commit=commit)
             progress_refresh(
                 learner=learner, lesson=item.lesson, rows=rows, attempts=attempt is not None
             )
