@@ -12,11 +12,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import bcrypt
 import pytest
 from django.test import override_settings
 
+HERE = str(Path(__file__).parent)
 USERNAME = "trainer"
 PASSWORD = "lrs-test-password"
 
@@ -34,12 +36,13 @@ class RalphLRS:
         self.directory = directory
         self.port = free_port()
         self.process = None
+        self.log = directory / "lrs.log"
         auth = [
             {
                 "username": USERNAME,
                 "hash": bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode(),
                 "scopes": ["all"],
-                "agent": {"mbox": "mailto:lrs-client@example.test"},
+                "agent": {"mbox": "mailto:lrs-client@example.com"},
             }
         ]
         (directory / "auth.json").write_text(json.dumps(auth))
@@ -56,15 +59,16 @@ class RalphLRS:
             "RALPH_RUNSERVER_BACKEND": "fs",
             "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH": str(self.directory),
         }
-        command = [sys.executable, "-m", "uvicorn", "ralph.api:app"]
+        command = [sys.executable, "-m", "uvicorn", "ralph_server:app", "--app-dir", HERE]
         command += ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"]
-        self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            command, cwd=self.directory, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+                command, cwd=self.directory, env=env, stdout=log, stderr=log
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"ralph's LRS did not start: {self.process.stderr.read()!r}")
+                raise RuntimeError(f"ralph's LRS did not start: {self.log.read_text()}")
             try:
                 with urllib.request.urlopen(
                     f"http://127.0.0.1:{self.port}/__lbheartbeat__", timeout=1
@@ -83,8 +87,6 @@ class RalphLRS:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process:
-            self.process.stderr.close()
 
     def statements(self, **params) -> list[dict]:
         """Read statements back through the LRS's own API (xAPI GET /statements)."""

@@ -149,6 +149,8 @@ def _post(payloads: list[dict]) -> str:
     whole for one of its statements (already stored with other content, or invalid), so
     that each is tried alone and one bad statement does not hold back the rest."""
     status, body = _request("POST", _statements_url(), payloads)
+    if status == 204:  # every statement was stored already (as ralph answers a resend)
+        return "sent"
     if status == 200:
         ids = _json(body)
         if isinstance(ids, list) and all(isinstance(i, str) for i in ids):
