@@ -144,6 +144,7 @@ class BrokenLRS(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), BrokenHandler)
         self.mode = "500"
         self.requests: list[tuple[str, str, bytes]] = []
+        self.headers: list = []
 
     @property
     def endpoint(self) -> str:
@@ -154,6 +155,7 @@ class BrokenHandler(BaseHTTPRequestHandler):
     def _answer(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.server.requests.append((self.command, self.path, body))
+        self.server.headers.append(self.headers)
         mode = self.server.mode
         if mode == "not http":
             self.wfile.write(b"\x00\x17garbage, not HTTP\r\n\r\n")

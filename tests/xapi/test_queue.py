@@ -3,10 +3,12 @@
 import pytest
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from quizzes.services import commit_record
 from tests.factories import LearnerFactory, full_lesson
 from tests.xapi.conftest import complete_lesson, take_test
+from trainer.backup import records_export, records_restore
 from trainer.xapi.models import OutgoingStatement
 from trainer.xapi.services import _claim
 
@@ -116,3 +118,21 @@ def test_claim_gives_a_statement_to_one_sender_only(xapi_on):
     assert len(second) == 1
     assert {s.pk for s in first}.isdisjoint(s.pk for s in second)
     assert third == []
+
+
+def test_a_restore_brings_back_the_queue_with_its_ids(xapi_on):
+    """Unsent statements survive a backup and restore with their ids, tries and errors,
+    and sent ones stay marked sent, so a restore neither loses nor duplicates a record."""
+    learner, lesson = LearnerFactory(), full_lesson()
+    for myth in lesson.myths.all():
+        commit_record(learner=learner, kind="myth", item=myth, answer="no")
+    sent, kept = OutgoingStatement.objects.all()
+    OutgoingStatement.objects.filter(pk=sent.pk).update(sent_at=timezone.now())
+    OutgoingStatement.objects.filter(pk=kept.pk).update(attempts=3, last_error="LRS down")
+    document = records_export()
+    before = list(OutgoingStatement.objects.values())
+    OutgoingStatement.objects.all().delete()  # the database is lost
+
+    records_restore(document, replace=True)
+
+    assert list(OutgoingStatement.objects.values()) == before
