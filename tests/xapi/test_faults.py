@@ -27,6 +27,7 @@ def assert_all_kept(queued, error):
         assert statement.sent_at is None
         assert statement.attempts == 1
         assert error in statement.last_error
+        assert "\x00" not in statement.last_error  # a NUL byte fits no PostgreSQL text
     assert sorted(OutgoingStatement.objects.values_list("pk", flat=True)) == sorted(queued)
 
 

@@ -94,14 +94,14 @@ def statements_send_batch(*, batch_size: int | None = None) -> SendReport:
     try:
         answer = _post([row.payload for row in rows])
     except LRSError as error:
-        failures = {row.pk: str(error) for row in rows}
+        failures = {row.pk: _printable(error) for row in rows}
     else:
         if answer == "one by one":
             for row in rows:
                 try:
                     _put(row.payload, row.pk)
                 except LRSError as error:
-                    failures[row.pk] = str(error)
+                    failures[row.pk] = _printable(error)
     return _record(rows, failures)
 
 
@@ -201,3 +201,10 @@ def _json(body: bytes):
 def _show(body: bytes) -> str:
     text = body[:300].decode("utf-8", errors="replace").strip()
     return repr(text) if text else "(no body)"
+
+
+def _printable(error: Exception) -> str:
+    """The error as text a database column and a log line can hold: whatever a broken
+    server sent (a NUL byte, control characters) escaped, and no longer than a screen."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(error))
+    return text[:1000]
