@@ -8,6 +8,7 @@ from tests.factories import LearnerFactory, full_lesson
 from tests.xapi.conftest import complete_lesson, take_test
 from trainer.xapi.models import OutgoingStatement
 from trainer.xapi.services import _post, statements_send
+from trainer.xapi.tasks import send_statements
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +110,12 @@ def test_statements_wait_while_the_lrs_is_down_and_drain_when_it_returns(own_ral
         assert statements_send().sent == 0
         stored = own_ralph.statements(activity=lesson_iri(lesson), related_activities="true")
         assert len(stored) == count
+
+
+def test_send_statements_task_sends_the_queue(lrs):
+    """The django.tasks task sends what is queued and reports it."""
+    learner, lesson = LearnerFactory(), full_lesson(steps=1, practice=0)
+    complete_lesson(learner, lesson)
+    result = send_statements.enqueue()
+    assert result.return_value == {"sent": 4, "kept": 0, "errors": []}
+    assert not OutgoingStatement.objects.unsent().exists()
