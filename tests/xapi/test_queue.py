@@ -1,6 +1,7 @@
 """What is queued, and when: one statement per record, in the record's own transaction."""
 
 import pytest
+from django.core.checks import run_checks
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -136,3 +137,20 @@ def test_a_restore_brings_back_the_queue_with_its_ids(xapi_on):
     records_restore(document, replace=True)
 
     assert list(OutgoingStatement.objects.values()) == before
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "ids"),
+    [
+        ("", []),
+        ("https://lrs.example.com/xAPI", []),
+        ("http://127.0.0.1:8100/xAPI", []),
+        ("http://lrs.example.com/xAPI", ["xapi.W001"]),
+        ("ftp://lrs.example.com/xAPI", ["xapi.E001"]),
+    ],
+)
+def test_checks_report_an_endpoint_that_cannot_work_or_is_not_encrypted(endpoint, ids):
+    """A non-HTTP endpoint is an error; a plain-http one off this machine a deploy warning."""
+    with override_settings(XAPI_ENDPOINT=endpoint):
+        found = [m.id for m in run_checks(include_deployment_checks=True) if "xapi" in m.id]
+    assert found == ids

@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, Warning, register
 
 ACTORS = ("id", "username")
 
@@ -22,3 +22,18 @@ def xapi_settings(app_configs, **kwargs):
     if settings.XAPI_ACTOR not in ACTORS:
         errors.append(Error(f"XAPI_ACTOR must be one of {', '.join(ACTORS)}.", id="xapi.E003"))
     return errors
+
+
+@register(Tags.security, deploy=True)
+def xapi_endpoint_encrypted(app_configs, **kwargs):
+    """The LRS's credentials and every learner's records must not cross a network in clear."""
+    parts = urlsplit(settings.XAPI_ENDPOINT)
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return [
+            Warning(
+                "XAPI_ENDPOINT is plain http: the LRS's credentials and the learning records "
+                "travel unencrypted. Use https://.",
+                id="xapi.W001",
+            )
+        ]
+    return []
