@@ -136,7 +136,8 @@ def own_ralph(tmp_path):
 
 
 class BrokenLRS(ThreadingHTTPServer):
-    """A loopback server that answers as an LRS should not: ``mode`` says how."""
+    """A loopback server that answers as an LRS should not (``mode`` says how), or, in
+    mode "ok", takes everything and records what it was sent."""
 
     daemon_threads = True
 
@@ -160,6 +161,11 @@ class BrokenHandler(BaseHTTPRequestHandler):
         if mode == "not http":
             self.wfile.write(b"\x00\x17garbage, not HTTP\r\n\r\n")
             return
+        if mode == "ok":
+            ids = [statement["id"] for statement in json.loads(body)]
+            time.sleep(0.05)  # long enough for another sender to try the same rows
+            self._send(200, json.dumps(ids).encode())
+            return
         status, answer = {
             "500": (500, b"Internal Server Error"),
             "garbage": (200, b"<html>Welcome to the proxy</html>"),
@@ -169,6 +175,9 @@ class BrokenHandler(BaseHTTPRequestHandler):
             document = json.loads(body)
             status = 400 if document.get("verb", {}).get("id", "").endswith("/bad") else 204
             answer = b"" if status == 204 else answer
+        self._send(status, answer)
+
+    def _send(self, status, answer):
         self.send_response(status)
         self.send_header("Content-Length", str(len(answer)))
         self.end_headers()

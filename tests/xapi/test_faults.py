@@ -1,9 +1,12 @@
 """An LRS that answers 500, garbage or not HTTP at all: a clear error, nothing lost."""
 
+import json
 import logging
+import threading
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -99,3 +102,29 @@ def test_send_statements_refuses_to_run_without_an_endpoint():
     """With XAPI_ENDPOINT unset the command says learning records are off."""
     with override_settings(XAPI_ENDPOINT=""), pytest.raises(CommandError, match="is not set"):
         call_command("send_statements")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_senders_running_at_once_send_each_statement_once(broken_lrs):
+    """Three senders started together share the queue: every statement reaches the LRS
+    exactly once and all are marked sent."""
+    broken_lrs.mode = "ok"
+    with override_settings(XAPI_ENDPOINT=broken_lrs.endpoint):
+        ids = {str(statement_enqueue({"n": n}).pk) for n in range(30)}
+        start = threading.Barrier(3)
+
+        def sender():
+            try:
+                start.wait()
+                statements_send(batch_size=4)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=sender) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    posted = [s["id"] for _, _, body in broken_lrs.requests for s in json.loads(body)]
+    assert sorted(posted) == sorted(ids)
+    assert not OutgoingStatement.objects.unsent().exists()
