@@ -82,12 +82,15 @@ def commit_record(*, learner: Learner, kind: str, item, answer: str, attempt=Non
                 answer_text=label,
                 correct=item_type.is_correct(item, answer),
             )
+            # Listeners read the learner, lesson and item from the commit without a query.
+            commit.learner, commit.lesson = learner, item.lesson
+            setattr(commit, kind, item)
             rows.append(sql.CommitRow.of(commit))
+            signals.send_on_commit(signals.commit_recorded, commit=commit)
             if attempt is not None:
                 answered = sum(1 for row in rows if row.attempt_id == attempt.pk)
                 if answered >= len(attempt.question_ids):
                     _finish(attempt)
-            signals.send_on_commit(signals.commit_recorded, commit=commit)
             progress_refresh(
                 learner=learner, lesson=item.lesson, rows=rows, attempts=attempt is not None
             )
@@ -227,7 +230,8 @@ def progress_refresh(
     if attempts:
         figures.update(_attempt_figures(learner, lesson))
     complete = figures["percent"] == 100
-    if not sql.progress_update(learner.pk, lesson.pk, figures, complete=complete):
+    completed_now = sql.progress_update(learner.pk, lesson.pk, figures, complete=complete)
+    if completed_now is None:
         if not attempts:
             figures.update(_attempt_figures(learner, lesson))
         LessonProgress.objects.create(
@@ -236,6 +240,9 @@ def progress_refresh(
             completed_at=timezone.now() if complete else None,
             **figures,
         )
+        completed_now = complete
+    if completed_now:
+        signals.send_on_commit(signals.lesson_completed, learner=learner, lesson=lesson)
 
 
 def _commit_figures(outline: dict, rows: list[sql.CommitRow]) -> dict:

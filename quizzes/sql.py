@@ -95,9 +95,13 @@ def commit_insert(**values) -> Commit:
     return commit
 
 
-def progress_update(learner_id: int, lesson_id: int, figures: dict, *, complete: bool) -> int:
+def progress_update(
+    learner_id: int, lesson_id: int, figures: dict, *, complete: bool
+) -> bool | None:
     """Write ``figures`` (LessonProgress fields) into the learner's progress on the lesson;
-    ``completed_at`` keeps its first value while ``complete``. Returns the rows updated."""
+    ``completed_at`` keeps its first value while ``complete``. Returns None when the
+    learner has no progress on the lesson yet, else whether this write completed it (its
+    ``completed_at`` was empty and is now set): the same statement says so, no read more."""
     if not figures.keys() <= PROGRESS_FIELDS:
         raise ValueError(f"Not progress fields: {sorted(figures.keys() - PROGRESS_FIELDS)}")
     now = connection.ops.adapt_datetimefield_value(datetime.now(UTC))
@@ -106,15 +110,18 @@ def progress_update(learner_id: int, lesson_id: int, figures: dict, *, complete:
         for v in figures.values()
     ]
     completed = "COALESCE(completed_at, %s)" if complete else "NULL"
+    # completed_at equals updated_at only when this statement set both to ``now``.
     sql = (
         f"UPDATE {PROGRESS} SET {', '.join(f'{name} = %s' for name in figures)}, "  # noqa: S608
         f"completed_at = {completed}, updated_at = %s "
-        "WHERE learner_id = %s AND lesson_id = %s"
+        "WHERE learner_id = %s AND lesson_id = %s "
+        "RETURNING completed_at IS NOT NULL AND completed_at = updated_at"
     )
     params = [*values, *([now] if complete else []), now, learner_id, lesson_id]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount
+        row = cursor.fetchone()
+    return None if row is None else bool(row[0])
 
 
 def _aware(value) -> datetime:

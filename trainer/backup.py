@@ -4,9 +4,9 @@ What is in it: accounts (with their password hashes, groups and permissions), th
 themselves, every row of the apps that hold records: ``quizzes`` (learners, commits,
 attempts, hints, progress, flashcard schedules), ``teams`` (teams, memberships,
 assignments, reminders sent), ``sso`` (which identity-provider account is which user,
-group mappings, and which memberships the directory made) and ``audit``; second-factor
-devices and recovery codes (so a restored staff account is not open to enrol a new device
-with its password);
+group mappings, and which memberships the directory made), ``audit`` and ``xapi`` (the
+learning records queued for the LRS, sent or not); second-factor devices and recovery codes
+(so a restored staff account is not open to enrol a new device with its password);
 staff set-up links, login lockouts and failure counts (``axes``, per-account lockouts);
 the admin's change log; and the edit history of lesson content. What is not: lesson
 content itself (it has its own format, ``export_lesson``, and is loaded from its files
@@ -44,7 +44,10 @@ FORMAT = "pattern-trainer-records"
 VERSION = 2
 # Version 1 had no devices, lockouts, admin log or lesson history; it restores without them.
 READABLE_VERSIONS = (1, 2)
-RECORD_APPS = ("quizzes", "teams", "sso", "audit")
+# ``xapi``: the learning records still to be sent to the LRS come back with a restore, so
+# none is lost; those already sent come back marked sent, and one sent after the backup
+# goes again under its own id, which the LRS stores once.
+RECORD_APPS = ("quizzes", "teams", "sso", "audit", "xapi")
 # In key order: a row comes after the rows it points at.
 RECORD_MODELS = (
     "otp_totp.totpdevice",

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "axes",
     "lessons",
     "quizzes",
+    "trainer.xapi",
 ]
 
 MIDDLEWARE = [
@@ -230,6 +231,18 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "training@localhost")
 # it, because a mail client has no page to resolve a relative link against. Required in
 # production (``check --deploy`` fails without it: trainer.teams.apps).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+
+# --- Learning records to the company's LRS (xAPI; docs/xapi.md) ------------------------
+# Off while XAPI_ENDPOINT is empty: nothing is queued. When set, each record is queued in
+# the transaction that writes it and ``manage.py send_statements`` sends the queue.
+XAPI_ENDPOINT = os.environ.get("XAPI_ENDPOINT", "").strip()
+XAPI_USERNAME = os.environ.get("XAPI_USERNAME", "")
+XAPI_PASSWORD = os.environ.get("XAPI_PASSWORD", "")
+XAPI_BATCH_SIZE = int(os.environ.get("XAPI_BATCH_SIZE", "50"))
+XAPI_TIMEOUT = float(os.environ.get("XAPI_TIMEOUT", "10"))
+# How the LRS knows a learner: "id" (the account's number here, which says nothing about
+# the person) or "username". Either way an account on SITE_URL, never an e-mail address.
+XAPI_ACTOR = os.environ.get("XAPI_ACTOR", "id")
 
 # No inline script or style anywhere: everything comes from our own static files.
 SECURE_CSP = {

@@ -8,6 +8,7 @@ costs the same for a lesson of three steps as for one of thirty.
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -202,3 +203,19 @@ def test_catalog_query_count_does_not_grow_with_lessons_started(client, lesson):
         commit_everything(client, other)
     client.get(reverse("catalog"))
     assert queries(client, "get", reverse("catalog")) == one
+
+
+def test_commit_costs_one_query_more_with_learning_records_on(client, lesson):
+    """With XAPI_ENDPOINT set a signed-in learner's commit costs one query more (its
+    statement's INSERT, in the commit's transaction); unset, it costs what it did."""
+    client.force_login(UserFactory())
+    step = lesson.steps.exclude(prediction_prompt="").get()
+    client.post(commit_url(lesson, "step", step.pk), {"answer": expected_option(step)})
+    first, second = lesson.myths.all()[:2]
+    off = queries(
+        client, "post", commit_url(lesson, "myth", first.pk), data={"answer": "no"}, **HTMX
+    )
+    with override_settings(XAPI_ENDPOINT="http://127.0.0.1:9/xAPI"):
+        url = commit_url(lesson, "myth", second.pk)
+        on = queries(client, "post", url, data={"answer": "no"}, **HTMX)
+    assert on == off + 1

@@ -2,7 +2,7 @@ import pytest
 from django.db.models import ProtectedError
 
 from lessons.models import QuestionKind
-from quizzes import sql
+from quizzes import signals, sql
 from quizzes.models import Attempt, Commit, Learner
 from quizzes.services import (
     CommitRefused,
@@ -177,6 +177,57 @@ def test_progress_follows_commits(lesson, learner):
     assert progress.completed_at is not None
     assert progress.resume_anchor == ""
     assert (progress.myths_correct, progress.practice_score, progress.practice_best) == (1, 2, 2)
+
+
+def test_progress_refresh_sends_lesson_completed_once_when_the_lesson_completes(
+    lesson, learner, django_capture_on_commit_callbacks
+):
+    """Completing a lesson tells listeners once, after the commit that completed it; the
+    commits before it and a refresh after it send nothing."""
+    received = []
+
+    def listener(sender, **kwargs):
+        received.append((kwargs["learner"].pk, kwargs["lesson"].pk))
+
+    signals.lesson_completed.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            step = prediction(lesson)
+            commit_record(learner=learner, kind="step", item=step, answer=expected_key(step))
+            for myth in lesson.myths.all():
+                commit_record(learner=learner, kind="myth", item=myth, answer="yes")
+        assert received == []
+        with django_capture_on_commit_callbacks(execute=True):
+            answer_all(learner, lesson)
+        assert received == [(learner.pk, lesson.pk)]
+        with django_capture_on_commit_callbacks(execute=True):
+            progress_refresh(learner=learner, lesson=lesson)
+            attempt_restart(learner=learner, lesson=lesson, kind="practice")
+    finally:
+        signals.lesson_completed.disconnect(listener)
+    assert received == [(learner.pk, lesson.pk)]
+
+
+def test_progress_refresh_sends_lesson_completed_when_the_first_progress_completes(
+    learner, django_capture_on_commit_callbacks
+):
+    """A lesson completed by the learner's very first commit (no progress row before) is a
+    completion too."""
+    lesson = full_lesson(steps=1, practice=0)
+    lesson.myths.all().delete()
+    received = []
+
+    def listener(sender, **kwargs):
+        received.append(kwargs["lesson"].pk)
+
+    signals.lesson_completed.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            step = prediction(lesson)
+            commit_record(learner=learner, kind="step", item=step, answer=expected_key(step))
+    finally:
+        signals.lesson_completed.disconnect(listener)
+    assert received == [lesson.pk]
 
 
 def test_progress_counts_a_practice_question_once_across_attempts(lesson, learner):
