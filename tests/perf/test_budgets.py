@@ -33,7 +33,9 @@ BUDGETS = {
     "lesson-mode": 15,
     "practice": 13,
     "practice-fragment": 9,
-    "commit-step": 15,  # the visitor's first commit: it creates the learner and session
+    # The visitor's first commit creates the learner (in a savepoint of its own, so a
+    # parallel first commit's duplicate browser key is caught) and the session.
+    "commit-step": 16,
     "commit-myth": 9,
     "commit-question": 22,
     "test-intro": 10,
