@@ -37,7 +37,7 @@ BUDGETS = {
     # parallel first commit's duplicate browser key is caught) and the session.
     "commit-step": 16,
     "commit-myth": 9,
-    "commit-question": 22,
+    "commit-question": 23,  # the first practice answer also opens the practice attempt
     "test-intro": 10,
     "test-start": 14,
     "test-attempt": 13,
