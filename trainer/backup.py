@@ -3,12 +3,13 @@
 What is in it: accounts (with their password hashes, groups and permissions), the groups
 themselves, every row of the apps that hold records: ``quizzes`` (learners, commits,
 attempts, hints, progress, flashcard schedules), ``teams`` (teams, memberships,
-assignments, reminders sent) and ``audit``; second-factor devices and recovery codes
-(so a restored staff account is not open to enrol a new device with its password);
-staff set-up links, login lockouts and failure counts (``axes``, per-account lockouts);
-the admin's change log; and the edit history of lesson content. What is not: lesson
-content itself (it has its own format, ``export_lesson``, and is loaded from its files
-with ``load_lessons``) and sessions (everyone signs in again).
+assignments, reminders sent), ``certificates`` (issued and revoked) and ``audit``;
+second-factor devices and recovery codes (so a restored staff account is not open to
+enrol a new device with its password); staff set-up links, login lockouts and failure
+counts (``axes``, per-account lockouts); the admin's change log; and the edit history of
+lesson content. What is not: lesson content itself (it has its own format,
+``export_lesson``, and is loaded from its files with ``load_lessons``) and sessions
+(everyone signs in again).
 
 The document holds secrets (password hashes, authenticator keys, recovery codes): the
 command writes it readable by its owner only.
@@ -42,7 +43,7 @@ FORMAT = "pattern-trainer-records"
 VERSION = 2
 # Version 1 had no devices, lockouts, admin log or lesson history; it restores without them.
 READABLE_VERSIONS = (1, 2)
-RECORD_APPS = ("quizzes", "teams", "audit")
+RECORD_APPS = ("quizzes", "teams", "certificates", "audit")
 # In key order: a row comes after the rows it points at.
 RECORD_MODELS = (
     "otp_totp.totpdevice",

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "axes",
     "lessons",
     "quizzes",
+    "trainer.certificates",
 ]
 
 MIDDLEWARE = [
@@ -207,6 +208,14 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "training@localhost")
 # it, because a mail client has no page to resolve a relative link against. Required in
 # production (``check --deploy`` fails without it: trainer.teams.apps).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+
+# Certificates (trainer/certificates): the Ed25519 key that signs Open Badges credentials,
+# as a PEM private key or a private JWK. Without it, DEBUG keeps a generated key in
+# var/certificate-signing-key.pem; production must set it (``check --deploy`` says so).
+CERTIFICATE_SIGNING_KEY = os.environ.get("CERTIFICATE_SIGNING_KEY", "")
+CERTIFICATE_ISSUER_NAME = os.environ.get("CERTIFICATE_ISSUER_NAME", "Pattern Trainer")
+# The pattern-test verdict that, with the lesson complete, earns a certificate.
+CERTIFICATE_MINIMUM_VERDICT = os.environ.get("CERTIFICATE_MINIMUM_VERDICT", "strong")
 
 # No inline script or style anywhere: everything comes from our own static files.
 SECURE_CSP = {

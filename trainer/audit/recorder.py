@@ -1,10 +1,10 @@
 """Receivers that write an ``AuditEvent`` for each change to an audited model.
 
 Audited: accounts (``auth.user``), groups, the permissions and groups they hold,
-``trainer.teams``' teams, memberships, invitations and assignments, second-factor devices
-(that one was added or removed, never their keys) and staff set-up links (made, used; never
-their tokens). Teams are connected by label, so the trail
-works whether or not that app's models are loaded yet.
+``trainer.teams``' teams, memberships, invitations and assignments, certificates (issued,
+revoked), second-factor devices (that one was added or removed, never their keys) and
+staff set-up links (made, used; never their tokens). Teams are connected by label, so the
+trail works whether or not that app's models are loaded yet.
 
 Loading a backup (``raw`` saves) and code inside ``audit_suspended()`` record nothing.
 """
@@ -50,6 +50,12 @@ def audited_models() -> dict[str, Audited]:
         "teams.assignment": Audited(),
         "otp_totp.totpdevice": Audited(only=frozenset({"user", "name", "confirmed"})),
         "otp_static.staticdevice": Audited(only=frozenset({"user", "name", "confirmed"})),
+        # A certificate issued, then perhaps revoked: by whom, when and why.
+        "certificates.certificate": Audited(
+            only=frozenset(
+                {"user", "lesson", "verdict", "revoked_at", "revoked_by", "revocation_reason"}
+            )
+        ),
         # A staff set-up link: who it is for, who made it, until when, when it was used.
         "security.enrolmentgrant": Audited(
             only=frozenset({"user", "created_by", "expires_at", "used_at"})
