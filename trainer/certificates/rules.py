@@ -25,7 +25,7 @@ from trainer.teams.rules import verdict_meets
 
 
 @dataclass(frozen=True)
-class TestResult:
+class FinishedTest:
     verdict: str
     finished_at: datetime
     answered: int
@@ -39,7 +39,7 @@ class Earned:
 
 
 def earned(
-    *, has_account: bool, completed_at: datetime | None, tests: list[TestResult], minimum: str
+    *, has_account: bool, completed_at: datetime | None, tests: list[FinishedTest], minimum: str
 ) -> Earned | None:
     """What the certificate records, or None while the learner has not earned one."""
     if not has_account or completed_at is None:

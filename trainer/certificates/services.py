@@ -39,7 +39,7 @@ def certificate_issue(*, learner: Learner, lesson: Lesson) -> Certificate | None
     if progress is None or progress.completed_at is None:
         return None
     tests = [
-        rules.TestResult(
+        rules.FinishedTest(
             verdict=attempt.verdict,
             finished_at=attempt.finished_at,
             answered=attempt.answered,
