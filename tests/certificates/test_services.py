@@ -116,7 +116,9 @@ def test_issue_certificates_command_issues_those_who_qualified_before(lesson, ca
     complete_lesson(not_yet, lesson)
     assert not Certificate.objects.exists()
     call_command("issue_certificates")
-    assert set(Certificate.objects.values_list("user", flat=True)) == {l.user_id for l in learners}
+    assert set(Certificate.objects.values_list("user", flat=True)) == {
+        learner.user_id for learner in learners
+    }
     assert "2 certificate(s) issued." in capsys.readouterr().out
     call_command("issue_certificates")
     assert Certificate.objects.count() == 2

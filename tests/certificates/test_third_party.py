@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from joserfc import jwt
 from joserfc.jwk import OKPKey
-from openbadgeslib.ob3 import OB3Verifier, OB3VerificationError
+from openbadgeslib.ob3 import OB3VerificationError, OB3Verifier
 
 from trainer.certificates.credentials import issuer_did
 from trainer.certificates.models import Certificate
@@ -85,7 +85,7 @@ def test_credential_revoked_is_rejected_by_openbadgeslib(token):
 def test_credential_with_a_changed_payload_is_rejected(token, site):
     """Changing the verdict breaks the signature: the outside verifier and our own
     verify page both refuse it, with a reason."""
-    header, payload, signature = parts(token)
+    _, payload, signature = parts(token)
     payload["credentialSubject"]["result"][0]["value"] = "Expert"
     tampered = f"{token.split('.')[0]}.{encode(payload)}.{signature}"
     with pytest.raises(OB3VerificationError, match="signature"):
