@@ -182,3 +182,24 @@ def test_certificate_issue_failure_does_not_break_the_learners_answer(
         attempt = take_test(learner, lesson)
     assert attempt.is_finished
     assert not Certificate.objects.exists()
+
+
+def test_backup_restore_keeps_certificates_and_their_links(qualified, tmp_path):
+    """A restore brings certificates back with the same public id, verdict and
+    revocation, so every link already shared still works."""
+    from tests.security.test_backup import export, flush, restore
+
+    certificate = certificate_revoke(
+        certificate=Certificate.objects.get(), by=None, reason="Shared answers"
+    )
+    path = export(tmp_path)
+    flush()
+    assert not Certificate.objects.exists()
+    restore(path)
+    restored = Certificate.objects.get()
+    assert (restored.public_id, restored.verdict, restored.revoked_at) == (
+        certificate.public_id,
+        certificate.verdict,
+        certificate.revoked_at,
+    )
+    assert restored.revocation_reason == "Shared answers"

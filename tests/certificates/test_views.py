@@ -187,3 +187,70 @@ def test_admin_certificates_cannot_be_edited_or_deleted(certificate):
     delete = reverse("admin:certificates_certificate_delete", args=[certificate.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     assert Certificate.objects.filter(pk=certificate.pk).exists()
+
+
+def credential(certificate) -> str:
+    response = Client().get(reverse("certificates:credential", args=[certificate.public_id]))
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    return response.content.decode()
+
+
+def test_verify_page_accepts_our_credential_pasted_or_uploaded(certificate):
+    """Pasting or uploading the downloaded credential says it is valid, for whom."""
+    token = credential(certificate)
+    pasted = Client().post(reverse("certificates:verify"), {"credential": token})
+    assert pasted.status_code == 200
+    assert "Valid." in page_text(pasted)
+    upload = io.BytesIO(token.encode())
+    upload.name = "certificate.jwt"
+    uploaded = Client().post(reverse("certificates:verify"), {"file": upload})
+    assert uploaded.status_code == 200
+    assert "Ada Lovelace" in page_text(uploaded)
+
+
+def test_verify_page_says_revoked(certificate):
+    """A genuine but revoked credential is reported as revoked, not valid."""
+    token = credential(certificate)
+    certificate_revoke(certificate=certificate, by=None, reason="Copied")
+    response = Client().post(reverse("certificates:verify"), {"credential": token})
+    assert "Signed by this site, but revoked" in page_text(response)
+    assert "Valid." not in page_text(response)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "Paste a credential or choose its file."),
+        ({"credential": "not a credential"}, "This is not a signed credential"),
+        ({"credential": "a.b.c"}, "It cannot be read as a signed credential."),
+        ({"credential": "x" * 20_001}, "at most 20000 characters"),
+    ],
+)
+def test_verify_page_refuses_garbage_with_a_clear_400(data, message, certificate):
+    """Bad input gets a 400 that says what is wrong, and changes nothing."""
+    before = list(Certificate.objects.values())
+    response = Client().post(reverse("certificates:verify"), data)
+    assert response.status_code == 400
+    assert message in page_text(response)
+    assert list(Certificate.objects.values()) == before
+
+
+def test_verify_page_refuses_a_credential_for_a_certificate_we_do_not_hold(certificate):
+    """Signed by us but naming no certificate here (one deleted with its account)."""
+    token = credential(certificate)
+    certificate.user.delete()
+    response = Client().post(reverse("certificates:verify"), {"credential": token})
+    assert response.status_code == 400
+    assert "names a certificate this site does not hold" in page_text(response)
+
+
+def test_did_document_publishes_the_public_key_only(certificate, settings):
+    """The issuer's did:web document carries the public key that verifies credentials,
+    never the private part."""
+    document = Client().get("/.well-known/did.json").json()
+    jwk = document["verificationMethod"][0]["publicKeyJwk"]
+    assert document["id"] == "did:web:testserver"
+    assert jwk["kty"] == "OKP" and jwk["crv"] == "Ed25519"
+    assert "d" not in jwk
+    assert document["assertionMethod"] == [jwk["kid"]]

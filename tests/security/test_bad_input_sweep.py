@@ -28,6 +28,7 @@ from tests.factories import (
     full_lesson,
 )
 from trainer.audit.models import AuditEvent
+from trainer.certificates.models import Certificate
 
 from .conftest import log_in_verified
 
@@ -60,7 +61,7 @@ GARBAGE_FORM = {
 }
 # Logging out is the one action a body cannot make harmless; it is tested on its own.
 SKIP_POST = {"accounts:logout"}
-WATCHED = [Commit, Attempt, LessonProgress, HintRequest, Learner, get_user_model()]
+WATCHED = [Commit, Attempt, LessonProgress, HintRequest, Learner, Certificate, get_user_model()]
 PLACEHOLDER = "\x01"
 
 

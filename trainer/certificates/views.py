@@ -94,8 +94,9 @@ def did_document(request):
 def verify(request):
     """Paste or upload a credential; the answer says whether it holds, and why not."""
     result, status = None, 200
-    form = VerifyForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
+    posted = request.method == "POST"
+    form = VerifyForm(request.POST, request.FILES) if posted else VerifyForm()
+    if posted:
         if form.is_valid():
             try:
                 result = {"certificate": services.certificate_for_credential(form.token())}
