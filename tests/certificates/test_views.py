@@ -251,6 +251,7 @@ def test_did_document_publishes_the_public_key_only(certificate, settings):
     document = Client().get("/.well-known/did.json").json()
     jwk = document["verificationMethod"][0]["publicKeyJwk"]
     assert document["id"] == "did:web:testserver"
-    assert jwk["kty"] == "OKP" and jwk["crv"] == "Ed25519"
+    assert jwk["kty"] == "OKP"
+    assert jwk["crv"] == "Ed25519"
     assert "d" not in jwk
     assert document["assertionMethod"] == [jwk["kid"]]
