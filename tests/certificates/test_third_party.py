@@ -1,13 +1,20 @@
-"""The credential as an outside verifier sees it: openbadgeslib, an Open Badges 3.0
-implementation from PyPI that shares no code with ours (PyJWT, not joserfc), resolves our
-``did:web`` issuer and our status list over loopback from a live server, and accepts or
-rejects the credential. The only help it gets is a fetcher that reaches the live server
-by plain HTTP where a real verifier would use HTTPS.
+"""The credential as outside verifiers see it, each resolving our ``did:web`` issuer and
+our status list over loopback from a live server:
+
+- openbadgeslib, an Open Badges 3.0 implementation from PyPI that shares no code with ours
+  (PyJWT, not joserfc);
+- ``verify_credential.cjs``, on did-jwt and did-resolver from npm (Node).
+
+The only help either gets is a fetcher that reaches the live server by plain HTTP where a
+real verifier would use HTTPS.
 """
 
 import base64
 import json
+import shutil
+import subprocess
 import urllib.request
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -49,6 +56,26 @@ def token(site, qualified):
 def verify(token, **kwargs):
     verifier = OB3Verifier.for_issuer_did(issuer_did(), download=loopback)
     return verifier.verify(token, check_status=True, download=loopback, **kwargs)
+
+
+NODE_VERIFIER = Path(__file__).with_name("verify_credential.cjs")
+
+
+def node_verify(token: str) -> dict:
+    """Run the Node verifier (npm's did-jwt, installed by ``npm ci``) on the token."""
+    node = shutil.which("node")
+    assert node, "Node.js is needed: the README's `make test` installs it with npm"
+    result = subprocess.run(  # noqa: S603 (our own script, our own token)
+        [node, str(NODE_VERIFIER)],
+        input=token,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=NODE_VERIFIER.parents[2],
+        check=False,
+    )
+    assert result.stderr == "", result.stderr
+    return json.loads(result.stdout)
 
 
 def parts(token):
@@ -116,3 +143,36 @@ def test_credential_with_alg_none_is_rejected(token, site):
     response = Client().post(reverse("certificates:verify"), {"credential": unsigned})
     assert response.status_code == 400
     assert "not signed with Ed25519" in response.content.decode()
+
+
+def test_credential_verified_by_the_node_did_jwt_verifier(token, lesson):
+    """did-jwt resolves our did:web, checks the EdDSA signature and the status list, and
+    reads the achievement and the verdict."""
+    assert node_verify(token) == {
+        "verified": True,
+        "revoked": False,
+        "issuer": issuer_did(),
+        "achievement": lesson.full_title,
+        "verdict": "Strong",
+    }
+
+
+def test_credential_revoked_is_reported_by_the_node_verifier(token):
+    """The revocation bit is read by the Node verifier too."""
+    certificate_revoke(certificate=Certificate.objects.get(), by=None, reason="Copied")
+    result = node_verify(token)
+    assert result["verified"] is False
+    assert result["revoked"] is True
+
+
+def test_credential_tampered_is_rejected_by_the_node_verifier(token):
+    """A changed payload, another key's signature, or no signature: all refused."""
+    header, payload, signature = parts(token)
+    payload["credentialSubject"]["result"][0]["value"] = "Expert"
+    changed = f"{token.split('.')[0]}.{encode(payload)}.{signature}"
+    forged = jwt.encode(header, payload, OKPKey.generate_key("Ed25519"), algorithms=["EdDSA"])
+    unsigned = f"{encode({**header, 'alg': 'none'})}.{encode(payload)}."
+    for bad in (changed, forged, unsigned):
+        result = node_verify(bad)
+        assert result["verified"] is False
+        assert result["error"]

@@ -117,10 +117,15 @@ def did_document() -> dict:
     """The DID document a ``did:web`` resolver fetches: our public key, for assertions."""
     did, jwk = issuer_did(), public_jwk()
     return {
-        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/jwk/v1"],
+        "@context": [
+            "https://www.w3.org/ns/did/v1",
+            "https://w3id.org/security/suites/jws-2020/v1",
+        ],
         "id": did,
+        # JsonWebKey2020 rather than its successor JsonWebKey: DID-JWT verifiers in use
+        # today know the former.
         "verificationMethod": [
-            {"id": jwk["kid"], "type": "JsonWebKey", "controller": did, "publicKeyJwk": jwk}
+            {"id": jwk["kid"], "type": "JsonWebKey2020", "controller": did, "publicKeyJwk": jwk}
         ],
         "assertionMethod": [jwk["kid"]],
     }
