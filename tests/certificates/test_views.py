@@ -57,10 +57,14 @@ def test_certificate_page_read_writes_nothing(certificate):
 
 
 def test_certificate_page_is_cacheable_for_visitors(certificate):
-    """The public page and downloads may be cached briefly, so a shared link is cheap."""
+    """The downloads may be cached by anyone for five minutes, the page (which holds the
+    visitor's CSRF token) by their browser only."""
     response = Client().get(reverse("certificates:pdf", args=[certificate.public_id]))
     assert "max-age=300" in response["Cache-Control"]
     assert "public" in response["Cache-Control"]
+    page = Client().get(certificate.get_absolute_url())
+    assert "max-age=300" in page["Cache-Control"]
+    assert "private" in page["Cache-Control"]
 
 
 def test_certificate_page_shows_revoked_with_its_date(certificate):

@@ -31,9 +31,6 @@ class CertificateQuerySet(models.QuerySet):
         """The certificates of a signed-in user; none for anyone else."""
         return self.filter(user_id=user.pk) if user.is_authenticated else self.none()
 
-    def valid(self):
-        return self.filter(revoked_at=None)
-
     def in_status_list(self, number: int):
         first = (number - 1) * STATUS_LIST_SIZE + 1
         return self.filter(pk__gte=first, pk__lt=first + STATUS_LIST_SIZE)

@@ -26,7 +26,8 @@ def _certificate(public_id) -> Certificate:
 
 
 @require_GET
-@cache_control(max_age=PUBLIC_MAX_AGE)
+# Private: the page carries the visitor's own CSRF token (the site's header has forms).
+@cache_control(private=True, max_age=PUBLIC_MAX_AGE)
 def certificate_detail(request, public_id):
     certificate = _certificate(public_id)
     context = {"certificate": certificate, "issuer_name": settings.CERTIFICATE_ISSUER_NAME}
