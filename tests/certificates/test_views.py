@@ -84,6 +84,7 @@ def test_certificate_pdf_holds_the_certificate_text(certificate):
     """The PDF is a real PDF naming the learner, the lesson, the verdict and the link."""
     response = Client().get(reverse("certificates:pdf", args=[certificate.public_id]))
     assert response["Content-Type"] == "application/pdf"
+    assert len(PdfReader(io.BytesIO(response.content)).pages) == 1
     text = " ".join(pdf_text(response).split())
     assert "Ada Lovelace" in text
     assert certificate.lesson_title in text
