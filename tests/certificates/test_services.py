@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from quizzes.learners import SESSION_KEY
 from quizzes.models import Learner
+from quizzes.signals import lesson_completed
 from tests.factories import PASSWORD, LearnerFactory, UserFactory, full_lesson
 from tests.helpers import run_in_parallel
 from trainer.audit.models import AuditEvent
@@ -203,3 +204,14 @@ def test_backup_restore_keeps_certificates_and_their_links(qualified, tmp_path):
         certificate.revoked_at,
     )
     assert restored.revocation_reason == "Shared answers"
+
+
+def test_certificate_issue_when_the_lesson_is_completed_after_the_test(learner, lesson):
+    """Strong first, the lesson's last checkpoint later: the lesson_completed signal
+    issues the certificate, dated when the lesson was complete."""
+    take_test(learner, lesson)
+    complete_lesson(learner, lesson)
+    assert not Certificate.objects.exists()
+    lesson_completed.send(sender=None, learner=learner, lesson=lesson)
+    certificate = Certificate.objects.get()
+    assert certificate.earned_at == learner.progress.get(lesson=lesson).completed_at
