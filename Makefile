@@ -5,17 +5,17 @@ PYTHON ?= python3
 UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen
 
-.PHONY: run test lint format deps browser-deps bench
+.PHONY: run test lint format deps system-deps browser-deps bench
 
 ## Install everything, load the shipped lessons, serve on http://127.0.0.1:8000
-run: deps
+run: deps system-deps
 	DEBUG=1 $(RUN) manage.py migrate --noinput
 	DEBUG=1 $(RUN) manage.py load_lessons
 	DEBUG=1 $(RUN) manage.py runserver 127.0.0.1:8000
 
 ## Install everything and run every test (browser tests included), then the linters;
 ## the policy evaluator's tests run on their own, with its line coverage held above 95 %
-test: deps browser-deps
+test: deps system-deps browser-deps
 	$(RUN) pytest --ignore=tests/lessons/policy
 	$(RUN) pytest tests/lessons/policy --cov=lessons/policy --cov-report=term-missing:skip-covered --cov-fail-under=95
 	$(MAKE) --no-print-directory lint
@@ -34,3 +34,7 @@ deps:
 
 browser-deps:
 	@scripts/install-browser-deps
+
+## Pango and a font for the certificate PDFs (WeasyPrint), when the machine lacks them
+system-deps:
+	@scripts/install-system-deps

@@ -7,6 +7,14 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SECURE_COOKIES", "false")
 os.environ.setdefault("SITE_URL", "http://testserver")
 
+if not os.environ.get("CERTIFICATE_SIGNING_KEY"):
+    # A key of this run's own: tests sign and verify credentials like production does.
+    from joserfc.jwk import OKPKey
+
+    os.environ["CERTIFICATE_SIGNING_KEY"] = (
+        OKPKey.generate_key("Ed25519").as_pem(private=True).decode()
+    )
+
 from trainer.settings import *  # noqa: F403
 
 # Hashing a password properly takes ~100 ms by design; tests create hundreds of users.

@@ -4,13 +4,14 @@ What is in it: accounts (with their password hashes, groups and permissions), th
 themselves, every row of the apps that hold records: ``quizzes`` (learners, commits,
 attempts, hints, progress, flashcard schedules), ``teams`` (teams, memberships,
 assignments, reminders sent), ``sso`` (which identity-provider account is which user,
-group mappings, and which memberships the directory made), ``audit`` and ``xapi`` (the
-learning records queued for the LRS, sent or not); second-factor devices and recovery codes
-(so a restored staff account is not open to enrol a new device with its password);
-staff set-up links, login lockouts and failure counts (``axes``, per-account lockouts);
-the admin's change log; and the edit history of lesson content. What is not: lesson
-content itself (it has its own format, ``export_lesson``, and is loaded from its files
-with ``load_lessons``) and sessions (everyone signs in again).
+group mappings, and which memberships the directory made), ``certificates`` (issued and
+revoked), ``audit`` and ``xapi`` (the learning records queued for the LRS, sent or not);
+second-factor devices and recovery codes (so a restored staff account is not open to
+enrol a new device with its password); staff set-up links, login lockouts and failure
+counts (``axes``, per-account lockouts); the admin's change log; and the edit history of
+lesson content. What is not: lesson content itself (it has its own format,
+``export_lesson``, and is loaded from its files with ``load_lessons``) and sessions
+(everyone signs in again).
 
 The document holds secrets (password hashes, authenticator keys, recovery codes): the
 command writes it readable by its owner only.
@@ -47,7 +48,7 @@ READABLE_VERSIONS = (1, 2)
 # ``xapi``: the learning records still to be sent to the LRS come back with a restore, so
 # none is lost; those already sent come back marked sent, and one sent after the backup
 # goes again under its own id, which the LRS stores once.
-RECORD_APPS = ("quizzes", "teams", "sso", "audit", "xapi")
+RECORD_APPS = ("quizzes", "teams", "sso", "certificates", "audit", "xapi")
 # In key order: a row comes after the rows it points at.
 RECORD_MODELS = (
     "otp_totp.totpdevice",

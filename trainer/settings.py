@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "lessons",
     "quizzes",
     "trainer.xapi",
+    "trainer.certificates",
 ]
 
 MIDDLEWARE = [
@@ -243,6 +244,14 @@ XAPI_TIMEOUT = float(os.environ.get("XAPI_TIMEOUT", "10"))
 # How the LRS knows a learner: "id" (the account's number here, which says nothing about
 # the person) or "username". Either way an account on SITE_URL, never an e-mail address.
 XAPI_ACTOR = os.environ.get("XAPI_ACTOR", "id")
+
+# Certificates (trainer/certificates): the Ed25519 key that signs Open Badges credentials,
+# as a PEM private key or a private JWK. Without it, DEBUG keeps a generated key in
+# var/certificate-signing-key.pem; production must set it (``check --deploy`` says so).
+CERTIFICATE_SIGNING_KEY = os.environ.get("CERTIFICATE_SIGNING_KEY", "")
+CERTIFICATE_ISSUER_NAME = os.environ.get("CERTIFICATE_ISSUER_NAME", "Pattern Trainer")
+# The pattern-test verdict that, with the lesson complete, earns a certificate.
+CERTIFICATE_MINIMUM_VERDICT = os.environ.get("CERTIFICATE_MINIMUM_VERDICT", "strong")
 
 # No inline script or style anywhere: everything comes from our own static files.
 SECURE_CSP = {

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from quizzes import converters
 
 from . import views
+from .certificates import views as certificate_views
 from .security import views as security_views
 
 assert converters.IdConverter  # registers the "id" path converter
@@ -26,6 +27,10 @@ urlpatterns = [
     path("accounts/", include("trainer.accounts.urls")),
     path("accounts/", include("trainer.security.urls")),
     path("accounts/sso/", include("trainer.sso.urls")),
+    path("certificates/", include("trainer.certificates.urls")),
+    # The issuer's did:web document: at the host's root, or under the path SITE_URL has.
+    path(".well-known/did.json", certificate_views.did_document, name="did-document"),
+    path("did.json", certificate_views.did_document),
     path("health/", security_views.health, name="health"),
     path("admin/", admin.site.urls),
 ]

@@ -25,6 +25,7 @@ from quizzes.state import (
     step_by_step_state,
     test_intro_context,
 )
+from trainer.certificates.models import Certificate
 from trainer.pagecache import visitor_page_cache
 from trainer.sso.services import directory_memberships
 from trainer.teams.reports import assigned_to, invitations_for
@@ -214,5 +215,6 @@ def my_learning(request):
         "assigned": assigned,
         "invitations": invitations_for(request.user),
         "directory_memberships": list(directory_memberships(request.user)),
+        "certificates": Certificate.objects.held_by(request.user),
     }
     return render(request, "trainer/my_learning.html", context)

@@ -44,7 +44,7 @@ BUDGETS = {
     "test-answer": 24,  # the last answer also finishes the attempt
     "test-result": 13,
     "my-learning": 2,
-    "my-learning-user": 13,  # one for the teams the organisation's directory chose
+    "my-learning-user": 14,  # the directory's teams, and the certificates
     "account-page": 2,
     "account-page-user": 5,
     "team-dashboard": 11,

@@ -34,6 +34,7 @@ from tests.factories import (
     full_lesson,
 )
 from trainer.audit.models import AuditEvent
+from trainer.certificates.models import Certificate
 
 from .conftest import log_in_verified
 
@@ -85,7 +86,7 @@ REPEATED_FORM = {"answer": ["1", "2"], "rating": ["3", "3"], "next": ["/", "/me/
 SKIP_POST = {"accounts:logout", "admin:logout"}
 # Actions that take no input: any well-formed POST to them acts, as it should.
 NO_INPUT = {*SKIP_POST, "quizzes:practice-retry", "quizzes:test-start"}
-WATCHED = [Commit, Attempt, LessonProgress, HintRequest, Learner, get_user_model()]
+WATCHED = [Commit, Attempt, LessonProgress, HintRequest, Learner, Certificate, get_user_model()]
 PLACEHOLDER = "\x01"
 FORM = {"content_type": "application/x-www-form-urlencoded"}
 # Equal to the test client's MULTIPART_CONTENT but not it, so a body is sent as given.

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from joserfc.jwk import OKPKey
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,6 +27,7 @@ def production_env(tmp_path, **extra):
         SITE_URL="https://training.example.com",
         DATABASE_URL=env.get("DATABASE_URL", f"sqlite:///{tmp_path / 'deploy.sqlite3'}"),
         STATIC_ROOT=str(tmp_path / "static"),
+        CERTIFICATE_SIGNING_KEY=OKPKey.generate_key("Ed25519").as_pem(private=True).decode(),
         **extra,
     )
     return env

@@ -1,10 +1,11 @@
 """Receivers that write an ``AuditEvent`` for each change to an audited model.
 
 Audited: accounts (``auth.user``), groups, the permissions and groups they hold,
-``trainer.teams``' teams, memberships, invitations and assignments, second-factor devices
-(that one was added or removed, never their keys), staff set-up links (made, used; never
-their tokens), and single sign-on's identities and group mappings. Teams are connected by
-label, so the trail works whether or not that app's models are loaded yet.
+``trainer.teams``' teams, memberships, invitations and assignments, certificates (issued,
+revoked), second-factor devices (that one was added or removed, never their keys), staff
+set-up links (made, used; never their tokens), and single sign-on's identities and group
+mappings. Teams are connected by label, so the trail works whether or not that app's
+models are loaded yet.
 
 Loading a backup (``raw`` saves) and code inside ``audit_suspended()`` record nothing.
 """
@@ -54,6 +55,12 @@ def audited_models() -> dict[str, Audited]:
         # people in which team (the memberships it makes are audited as memberships).
         "sso.identity": Audited(ignore=frozenset({"last_sign_in_at"})),
         "sso.groupmapping": Audited(),
+        # A certificate issued, then perhaps revoked: by whom, when and why.
+        "certificates.certificate": Audited(
+            only=frozenset(
+                {"user", "lesson", "verdict", "revoked_at", "revoked_by", "revocation_reason"}
+            )
+        ),
         # A staff set-up link: who it is for, who made it, until when, when it was used.
         "security.enrolmentgrant": Audited(
             only=frozenset({"user", "created_by", "expires_at", "used_at"})
