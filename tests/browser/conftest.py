@@ -73,6 +73,7 @@ def assert_accessible(axe_source):
         problems = [
             f"{v['id']} ({v['impact']}): {v['help']} -> "
             + "; ".join(n["target"][0] for n in v["nodes"][:5])
+            + f" ({v['nodes'][0]['failureSummary'].splitlines()[-1].strip()})"
             for v in result["violations"]
         ]
         assert not problems, f"axe found violations on {page.url}:\n" + "\n".join(problems)
