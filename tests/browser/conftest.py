@@ -128,7 +128,7 @@ class HtmlChecker:
             if (
                 request.resource_type == "document"
                 and request.frame == page.main_frame
-                and response.status == 200
+                and not 300 <= response.status < 400  # error pages are pages too
                 and response.headers.get("content-type", "").startswith("text/html")
             ):
                 self.documents.append((f"{response.url} (as served)", response.text()))

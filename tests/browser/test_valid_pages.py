@@ -7,17 +7,19 @@ flow, for a page reached by acting) here.
 """
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth.tokens import default_token_generator
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
 
-from quizzes.models import Learner
+from quizzes.models import CardSchedule, Learner
 from tests.factories import (
     PASSWORD,
     AssignmentFactory,
@@ -201,6 +203,17 @@ def commit_every_kind(page, lesson, check, js):
     page.get_by_role("button", name="I have read this step: continue").click()
     expect(page.locator("#step-position")).to_have_text("Step 2 of 7")
     check(page, f"{after}: step read")
+    page.get_by_role("button", name="I have read this step: continue").click()
+    expect(page.locator("#step-position")).to_have_text("Step 3 of 7")
+    page.get_by_role("link", name="Next step").click()
+    expect(page.locator("#step-position")).to_have_text("Step 4 of 7")
+    check(page, "next step")
+    step = lesson.steps.get(order=4)
+    card = page.locator("#step-4")
+    card.get_by_label(step.options.filter(is_expected=False).first().text).check()
+    card.get_by_role("button", name="Commit my prediction").click()
+    expect(page.locator("#step-4")).to_contain_text("The step shows otherwise.")
+    check(page, f"{after}: prediction in step by step")
 
     page.goto(f"/lessons/{slug}/myths/")
     page.locator("#myth-2").get_by_role("button", name="Yes").click()
@@ -220,6 +233,12 @@ def commit_every_kind(page, lesson, check, js):
     page.get_by_role("button", name="Good").click()
     expect(page.locator("#flashcard")).to_be_visible()
     check(page, f"{after}: flashcard rating")
+    CardSchedule.objects.update(due=timezone.now() - timedelta(minutes=1))
+    visit(page, "/review/", check)
+    page.get_by_text("Show the answer").click()
+    page.get_by_role("button", name="Again").click()
+    expect(page.get_by_role("heading", name="Review")).to_be_visible()
+    check(page, "after commit: review rating")
 
     page.goto(f"/lessons/{slug}/test/")
     page.get_by_role("button", name="Start the test").click()
