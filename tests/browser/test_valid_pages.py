@@ -112,15 +112,23 @@ class Checks:
         self.html = assert_valid_html
         self.problems = []
         self.without_script = {}  # page -> a page with JavaScript that shows the same DOM
+        self.contexts = []
 
     def open(self, js=True):
         context = self.browser.new_context(base_url=self.base_url, java_script_enabled=js)
+        self.contexts.append(context)
         page = context.new_page()
         page.on("dialog", lambda dialog: dialog.accept())  # "Finish now?" confirms
         self.html.watch(page)
         if not js:
-            self.without_script[page] = self.browser.new_context().new_page()
+            inspector = self.browser.new_context()
+            self.contexts.append(inspector)
+            self.without_script[page] = inspector.new_page()
         return page
+
+    def close(self):
+        for context in self.contexts:
+            context.close()
 
     def __call__(self, page, note="DOM", dom=True):
         """``dom=False`` leaves the DOM out of the vnu run (the served page is still in it):
@@ -157,7 +165,9 @@ class Checks:
 
 @pytest.fixture
 def check(browser, live_server, assert_accessible, assert_valid_html):
-    return Checks(browser, live_server, assert_accessible, assert_valid_html)
+    checks = Checks(browser, live_server, assert_accessible, assert_valid_html)
+    yield checks
+    checks.close()
 
 
 def walk(page, urls, check, dom=True, **names):
