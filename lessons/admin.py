@@ -178,6 +178,34 @@ class ContentAdmin(SimpleHistoryAdmin):
         return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", parent.pk)
 
 
+class LabelledTabularInline(admin.TabularInline):
+    """A tabular inline whose every field has an accessible name.
+
+    A tabular inline's column headers are not labels, so a screen reader would announce
+    each cell as an unnamed field: every widget is named after its field and row instead.
+    """
+
+    template = "admin/edit_inline/tabular_labelled.html"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class Labelled(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                row = "new row" if index is None else f"row {index + 1}"
+                for name, field in form.fields.items():
+                    if field.widget.is_hidden:
+                        continue
+                    # The admin wraps a relation's widget; the inner one is what renders.
+                    for widget in (field.widget, getattr(field.widget, "widget", None)):
+                        if widget is not None:
+                            widget.attrs["aria-label"] = f"{field.label or name}, {row}"
+
+        Labelled.__name__ = Labelled.__qualname__ = formset.__name__
+        return Labelled
+
+
 class ContentInline:
     formfield_overrides = MARKDOWN
     formset = OrderedInlineFormSet
@@ -236,7 +264,7 @@ class MythInline(ContentInline, admin.StackedInline):
     fields = ["order", "question", "belief", "reality", "why_it_matters", "true_answer"]
 
 
-class NuanceInline(ContentInline, admin.TabularInline):
+class NuanceInline(ContentInline, LabelledTabularInline):
     model = Nuance
     verbose_name = "expert-zone nuance"
     verbose_name_plural = "Expert zone"
@@ -254,13 +282,13 @@ class PitfallInline(ContentInline, admin.StackedInline):
     fields = ["order", "title", "wrong", "correct", "root_cause"]
 
 
-class TakeawayInline(ContentInline, admin.TabularInline):
+class TakeawayInline(ContentInline, LabelledTabularInline):
     model = Takeaway
     verbose_name_plural = "Key takeaways"
     fields = ["order", "text"]
 
 
-class FlashcardInline(ContentInline, admin.TabularInline):
+class FlashcardInline(ContentInline, LabelledTabularInline):
     model = Flashcard
     verbose_name_plural = "Flashcards (besides those drawn from insights, takeaways, nuances)"
     fields = ["order", "front", "back"]
@@ -534,7 +562,7 @@ def content_history(lesson: Lesson, limit: int = 50) -> list:
     return records
 
 
-class PredictionOptionInline(ContentInline, admin.TabularInline):
+class PredictionOptionInline(ContentInline, LabelledTabularInline):
     model = PredictionOption
     form = PredictionOptionForm
     formset = PredictionOptionFormSet
@@ -542,7 +570,7 @@ class PredictionOptionInline(ContentInline, admin.TabularInline):
     show_change_link = False
 
 
-class ChoiceInline(ContentInline, admin.TabularInline):
+class ChoiceInline(ContentInline, LabelledTabularInline):
     model = Choice
     form = ChoiceForm
     formset = ChoiceFormSet

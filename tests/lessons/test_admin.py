@@ -1065,3 +1065,21 @@ def test_published_lesson_pages_carry_no_draft_marker(client, instructor):
     for url, response in lesson_pages(client, full_lesson(test=2)).items():
         assert response.status_code == 200, url
         assert "draft-marker" not in response.content.decode(), url
+
+
+# Accessibility ---------------------------------------------------------------------------
+
+
+def test_tabular_inline_fields_and_columns_have_names(author):
+    """Each field of a tabular inline row (order, text, correct, delete) carries a name
+    for screen readers, and no column header is empty: a table header is not a label."""
+    question = full_lesson(practice=1).questions.first()
+    html = author.get(change_url(question)).content.decode()
+    assert 'aria-label="Order, row 1"' in html
+    assert 'aria-label="Text, row 1"' in html
+    assert 'aria-label="Delete, row 1"' in html
+    assert 'aria-label="Order, new row"' in html  # the template row "Add another" copies
+    fields = re.findall(r'<input[^>]*name="choices-\d+-(?:order|text|DELETE)"[^>]*>', html)
+    assert fields
+    assert all("aria-label=" in field for field in fields)
+    assert '<th class="original"></th>' not in html

@@ -26,6 +26,7 @@ PAYLOADS = {
     "data image": "![pic](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
     "iframe": '<iframe src="https://evil.example"></iframe>',
     "hx attributes": '<div hx-get="/evil" hx-trigger="load">x</div> <a hx-post="/evil">y</a>',
+    "data-hx attributes": '<div data-hx-get="/evil" data-hx-trigger="load">x</div>',
     "style and object": '<style>body{display:none}</style><object data="evil.swf"></object>',
 }
 

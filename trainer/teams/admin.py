@@ -1,15 +1,17 @@
 from django.contrib import admin
 
+from lessons.admin import LabelledTabularInline
+
 from .models import Assignment, Invitation, Membership, ReminderLog, Team
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(LabelledTabularInline):
     model = Membership
     extra = 0
     raw_id_fields = ["user"]
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(LabelledTabularInline):
     model = Assignment
     extra = 0
     fields = ["lesson", "due_date", "minimum_verdict", "created_by"]
