@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "trainer.security.middleware.FragmentVaryMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during login into its page.
     "axes.middleware.AxesMiddleware",
 ]

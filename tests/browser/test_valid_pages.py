@@ -55,6 +55,7 @@ ANONYMOUS_PAGES = [
     "/accounts/password/reset/sent/",
     "/accounts/password/reset/done/",
     "/accounts/session-ended/",
+    "/certificates/verify/",
     "/no-such-page/",
 ]
 
@@ -63,6 +64,7 @@ SIGNED_IN_PAGES = [
     "/accounts/password/change/done/",
     "/accounts/two-factor/",
     "/accounts/two-factor/set-up/",
+    "/teams/invitations/",
 ]
 
 TWO_FACTOR_PAGES = [
@@ -75,13 +77,14 @@ MANAGER_PAGES = [
     "/teams/new/",
     "/teams/{team}/",
     "/teams/{team}/members/",
+    "/teams/{team}/members/import/",
     "/teams/{team}/assignments/new/",
     "/teams/{team}/assignments/{assignment}/",
 ]
 
 # Our apps: every model of theirs registered in the admin is walked (changelist, add,
 # change, history). Django's and third parties' own admin pages are theirs to fix.
-ADMIN_APPS = {"lessons", "quizzes", "teams", "audit"}
+ADMIN_APPS = {"lessons", "quizzes", "teams", "audit", "sso", "certificates", "xapi"}
 
 # Admin pages beyond each model's own.
 ADMIN_PAGES = [

@@ -94,3 +94,14 @@ def test_health_check_skips_the_https_redirect(client, settings):
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/").status_code == 301
     assert client.get(reverse("health")).status_code == 200
+
+
+def test_pages_and_fragments_vary_on_the_htmx_header(client):
+    """A URL that answers htmx with a fragment and a browser with the whole page says so, so
+    no cache, the browser's back button included, serves one in place of the other."""
+    lesson = full_lesson()
+    url = reverse("lesson-mode", args=[lesson.slug, "myths"])
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200
+        assert "HX-Request" in response["Vary"]

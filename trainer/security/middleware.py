@@ -7,7 +7,7 @@ from django.apps import apps
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 from lessons.numbers import parse_int
 from quizzes.learners import SESSION_KEY as LEARNER_SESSION_KEY
@@ -262,3 +262,17 @@ class PrivateResponseMiddleware:
             return True
         session = getattr(request, "session", None)
         return bool(session is not None and session.get(LEARNER_SESSION_KEY))
+
+
+class FragmentVaryMiddleware:
+    """``Vary: HX-Request`` on every answer: one URL serves a whole page, and with htmx
+    only its fragment, so no cache (the browser's "back" included) may give one for the
+    other."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_vary_headers(response, ("HX-Request",))
+        return response

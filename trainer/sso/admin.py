@@ -13,7 +13,6 @@ class GroupMappingAdmin(admin.ModelAdmin):
     list_display = ["claim_value", "team", "role"]
     list_filter = ["role", "team"]
     search_fields = ["claim_value", "team__name"]
-    autocomplete_fields = ["team"]
 
 
 @admin.register(Identity)
@@ -27,4 +26,6 @@ class IdentityAdmin(admin.ModelAdmin):
     list_display = ["user", "subject", "issuer", "last_sign_in_at"]
     search_fields = ["user__username", "user__email", "subject"]
     readonly_fields = ["created_at", "last_sign_in_at"]
-    autocomplete_fields = ["user"]
+    # A plain id box with a lookup: every account in one select would not scale, and the
+    # admin's select2 autocomplete has no accessible name.
+    raw_id_fields = ["user"]
