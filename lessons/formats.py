@@ -24,6 +24,8 @@ from .models import (
     Myth,
     Nuance,
     Pitfall,
+    PolicyCase,
+    PolicyDecision,
     PredictionOption,
     Question,
     QuestionKind,
@@ -113,6 +115,7 @@ def validate(data) -> list[str]:
             "subtitle", "estimated_minutes", "published", "overview", "mental_model",
             "under_the_hood", "myths", "nuances", "when_not_to_use", "production_patterns",
             "connections", "pitfalls", "takeaways", "flashcards", "practice", "test",
+            "policy_cases",
         },
     )  # fmt: skip
     if not lesson:
@@ -224,6 +227,8 @@ def validate(data) -> list[str]:
     for kind in QuestionKind.values:
         for i, question in enumerate(c.items(lesson, kind, ""), start=1):
             _check_question(c, question, f"{kind}[{i}]", counts, kind=kind)
+    for i, case in enumerate(c.items(lesson, "policy_cases", ""), start=1):
+        _check_policy_case(c, case, f"policy_cases[{i}]")
     return c.errors
 
 
@@ -278,6 +283,36 @@ def _check_question(c: _Checker, question, path: str, counts: dict[str, int], *,
             c.error(f"{path}.teaches", 'must look like "step 2", "myth 1" or "pitfall 3"')
         elif int(match[2]) > counts[match[1]]:
             c.error(f"{path}.teaches", f"there is no {teaches} in this lesson")
+
+
+def _check_policy_case(c: _Checker, case, path: str) -> None:
+    # Imported here: lessons.validation builds on this module.
+    from .validation import policy_case_problems
+
+    case = c.mapping(
+        case,
+        path,
+        required={"title", "difficulty", "scenario", "policies", "request", "explanation"},
+        optional={"decision", "deciding_policy", "misconception"},
+    )
+    if not case:
+        return
+    title = c.text(case, "title", path, max_length=200)
+    c.choice(case, "difficulty", path, Difficulty)
+    for key in ("scenario", "explanation"):
+        c.text(case, key, path)
+    c.text(case, "misconception", path, required=False)
+    if "decision" in case:
+        c.choice(case, "decision", path, PolicyDecision)
+    c.text(case, "deciding_policy", path, required=False, max_length=100)
+    where = f"{path} “{title}”" if title else path
+    for problem in policy_case_problems(
+        case.get("policies"),
+        case.get("request"),
+        stated_decision=case.get("decision"),
+        stated_policy=case.get("deciding_policy"),
+    ):
+        c.error(where, problem)
 
 
 def parse(text: str, source: str = "<upload>") -> dict:
@@ -443,6 +478,12 @@ def _save_lesson(doc: dict) -> Lesson:
         [{"front": f["front"], "back": f["back"]} for f in doc.get("flashcards") or []],
     )
 
+    _sync(
+        PolicyCase,
+        {"lesson": lesson},
+        [_policy_case_fields(case) for case in doc.get("policy_cases") or []],
+    )
+
     targets = {"step": steps, "myth": myths, "pitfall": pitfalls}
     for kind in QuestionKind.values:
         items = doc.get(kind) or []
@@ -485,11 +526,23 @@ def _question_fields(q: dict, targets: dict) -> dict:
     return fields
 
 
+def _policy_case_fields(case: dict) -> dict:
+    return {
+        "title": case["title"],
+        "difficulty": case["difficulty"],
+        "scenario": case["scenario"],
+        "policies": case["policies"],
+        "request": case["request"],
+        "explanation": case["explanation"],
+        "misconception": case.get("misconception") or "",
+    }
+
+
 # The field that identifies a row of each kind when a file is loaded over a lesson.
 IDENTITY = {
     Step: "title", PredictionOption: "text", Myth: "question", Nuance: "text",
     Takeaway: "text", Connection: "field", Pitfall: "title", Flashcard: "front",
-    Question: "stem", Choice: "text", SolutionStep: "title",
+    Question: "stem", Choice: "text", SolutionStep: "title", PolicyCase: "title",
 }  # fmt: skip
 
 
@@ -588,6 +641,7 @@ def to_document(lesson: Lesson) -> dict:
             "questions__choices",
             "questions__solution",
             "flashcards",
+            "policy_cases",
         )
     ).get(pk=lesson.pk)
     steps = list(lesson.steps.all())
@@ -650,6 +704,51 @@ def to_document(lesson: Lesson) -> dict:
     questions = list(lesson.questions.all())
     for kind in QuestionKind.values:
         doc[kind] = [_question_document(q, numbers) for q in questions if q.kind == kind]
+    cases = [_policy_case_document(case) for case in lesson.policy_cases.all()]
+    if cases:
+        doc["policy_cases"] = cases
+    return doc
+
+
+REQUEST_FIELDS = (
+    "principal",
+    "action",
+    "resource",
+    "context",
+    "principal_tags",
+    "resource_account",
+)
+
+
+def _policy_case_document(case: PolicyCase) -> dict:
+    """A case in a fixed key order (a JSON column may reorder keys), with its answer stated."""
+    policies = []
+    for policy in case.policies:
+        item = {"type": policy["type"], "name": policy["name"]}
+        if "level" in policy:
+            item["level"] = policy["level"]
+        item["document"] = policy["document"]
+        policies.append(item)
+    request = {}
+    for key in REQUEST_FIELDS:
+        value = case.request.get(key)
+        if isinstance(value, dict):
+            value = dict(sorted(value.items()))
+        if value not in (None, "", {}):
+            request[key] = value
+    doc = {
+        "title": case.title,
+        "difficulty": case.difficulty,
+        "scenario": case.scenario,
+        "policies": policies,
+        "request": request,
+        "decision": case.decision,
+    }
+    if case.deciding_policy:
+        doc["deciding_policy"] = case.deciding_policy
+    doc["explanation"] = case.explanation
+    if case.misconception:
+        doc["misconception"] = case.misconception
     return doc
 
 
