@@ -8,6 +8,7 @@ Everything raises ``PolicyError`` naming the place, never anything else.
 """
 
 import json
+import re
 from typing import Any
 
 from .policy import (
@@ -106,12 +107,8 @@ def run(policies_data: Any, request_data: Any) -> tuple[list[Policy], Result]:
 
 
 def _renumber(where: str) -> str:
-    # The evaluator counts policies from 0; authors and learners count them from 1.
-    if where.startswith("policies[") and "]" in where:
-        index, _, rest = where[len("policies[") :].partition("]")
-        if index.isdigit():
-            return f"policies[{int(index) + 1}]{rest}"
-    return where
+    # The evaluator counts policies and statements from 0; authors and learners from 1.
+    return re.sub(r"\[(\d+)\]", lambda m: f"[{int(m[1]) + 1}]", where)
 
 
 def deciding_policy(policies: list[Policy], result: Result) -> str:
