@@ -13,6 +13,7 @@ urlpatterns = [
     path("", views.catalog, name="catalog"),
     path("lessons/<slug:slug>/", views.lesson_detail, name="lesson"),
     path("lessons/<slug:slug>/", include("quizzes.urls")),
+    path("lessons/<slug:slug>/", include("lessons.urls")),
     re_path(
         r"^lessons/(?P<slug>[-a-zA-Z0-9_]+)/"
         r"(?P<mode>step-by-step|overview|mental-model|myths|pitfalls|flashcards|expert)/$",
