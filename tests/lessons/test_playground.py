@@ -64,7 +64,8 @@ def test_playground_page_without_js_decides_on_submit(client, lesson):
     assert response.status_code == 200
     html = response.content.decode()
     assert "<strong>Allowed</strong>" in html
-    assert "Explicit deny check" in html and "Identity-based policies" in html
+    assert "Explicit deny check" in html
+    assert "Identity-based policies" in html
     assert 'class="policy-line-deciding"' in html
     assert 'data-hx-trigger="input changed delay:300ms"' in html
     assert f'data-hx-post="{fragment(lesson)}"' in html
@@ -85,7 +86,8 @@ def test_playground_fragment_marks_the_deciding_deny_statement(client, lesson):
         unescape(line)
         for line in re.findall(r'<li class="policy-line-deciding"><code>(.*?)</code>', html)
     ]
-    assert deciding[0].strip() == "{" and '"Sid": "NoDeletes",' in deciding[1]
+    assert deciding[0].strip() == "{"
+    assert '"Sid": "NoDeletes",' in deciding[1]
     assert not any('"s3:*"' in line for line in deciding)
     assert "<html" not in html
 
@@ -116,7 +118,8 @@ def test_playground_fragment_bad_input_is_400_beside_its_field(
     assert response.status_code == 400
     html = response.content.decode()
     slot = re.search(rf'<span id="{field}-error"[^>]*>(.*?)</span>', html, re.S)
-    assert slot and message in slot.group(1)
+    assert slot
+    assert message in slot.group(1)
     assert "Decision:" not in html
 
 
@@ -141,7 +144,8 @@ def test_playground_refuses_a_1mb_policy_before_evaluating(client, lesson, monke
 def test_playground_add_and_remove_policies_without_js(client, lesson):
     """The add and remove buttons change the list of policies and decide nothing."""
     added = client.post(page(lesson), form(add="1")).content.decode()
-    assert 'name="policy-2-document"' in added and 'name="count" value="2"' in added
+    assert 'name="policy-2-document"' in added
+    assert 'name="count" value="2"' in added
     assert "Decision:" not in added
     removed = client.post(
         page(lesson), form(count="2", remove="1", **{"policy-2-document": DENY_DELETE})
@@ -183,7 +187,9 @@ def test_playground_from_a_case_shows_policies_but_not_the_answer(client, lesson
     response = client.get(page(lesson), {"case": case.pk})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "NoDeletesPolicy" in html and "s3:DeleteObject" in html and "&quot;team&quot;" in html
+    assert "NoDeletesPolicy" in html
+    assert "s3:DeleteObject" in html
+    assert "&quot;team&quot;" in html
     for answer in (
         "Denied",
         "explicit deny)",
