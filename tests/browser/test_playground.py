@@ -40,7 +40,7 @@ def test_playground_updates_as_you_type(page, live_iam, assert_accessible):
     assert errors == [] or all("400" in e for e in errors), errors
 
 
-def test_playground_without_javascript(no_js_page, live_iam, assert_accessible):
+def test_playground_without_javascript(no_js_page, live_iam):
     """Without JS: add and remove a policy with buttons, then Evaluate shows the decision."""
     page = no_js_page
     case = live_iam.policy_cases.get(title="The boundary caps what the identity policy grants")
@@ -55,4 +55,3 @@ def test_playground_without_javascript(no_js_page, live_iam, assert_accessible):
         "Decision: Denied (implicit deny: nothing allows it)"
     )
     expect(page.locator(".policy-trace")).to_contain_text("Permissions boundary")
-    assert_accessible(page)
