@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from .cases import expected
+
 
 class Level(models.TextChoices):
     FOUNDATION = "foundation", "Foundation"
@@ -346,8 +348,6 @@ class PolicyCase(Ordered):
         return self.title
 
     def save(self, *args, **kwargs):
-        from .cases import expected
-
         self.decision, self.deciding_policy = expected(self.policies, self.request)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "decision", "deciding_policy"}
