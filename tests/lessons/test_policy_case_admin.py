@@ -54,7 +54,7 @@ def test_policy_case_admin_add_computes_the_answer(author, db):
 
 def test_policy_case_admin_change_form_shows_the_preview_and_keeps_history(author):
     """The change form shows the decision and trace server-side; a change adds a version."""
-    case = PolicyCaseFactory()
+    case = PolicyCaseFactory(order=1)
     url = reverse("admin:lessons_policycase_change", args=[case.pk])
     response = author.get(url)
     html = response.content.decode()
