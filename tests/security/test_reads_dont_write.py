@@ -17,13 +17,16 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from lessons.models import Lesson, QuestionKind
 from lessons.modes import MODES
+from quizzes.models import Verdict
 from tests.factories import AssignmentFactory, MembershipFactory, TeamFactory, UserFactory
 from trainer import pagecache
+from trainer.certificates.models import Certificate
 
 pytestmark = pytest.mark.django_db
 WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
@@ -53,7 +56,16 @@ def world(iam):
     membership = MembershipFactory(team=team, user=user, role="manager")
     assignment = AssignmentFactory(team=team, lesson=iam)
     step = iam.steps.filter(prediction_prompt="").first()
+    certificate = Certificate.objects.create(
+        user=user,
+        lesson=iam,
+        recipient_name="Reader",
+        lesson_title=iam.title,
+        verdict=Verdict.STRONG,
+        earned_at=timezone.now(),
+    )
     return {
+        "certificate": certificate,
         "lesson": iam,
         "team": team,
         "membership": membership,
@@ -78,6 +90,8 @@ def urls(world):
         "teams:assignment-edit": {"pk": world["assignment"].pk},
         "teams:assignment-delete": {"pk": world["assignment"].pk},
     }
+    public_id = {"public_id": world["certificate"].public_id}
+    by_route.update({f"certificates:{name}": public_id for name in ("detail", "pdf", "credential")})
     generic = {
         "number": 1,
         "pk": lesson.pk,
