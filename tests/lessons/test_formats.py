@@ -109,6 +109,29 @@ def test_load_twice_updates_in_place(tmp_path):
 
 
 @pytest.mark.django_db
+def test_load_can_move_the_expected_prediction_option_while_rewording(tmp_path):
+    """Rewording a prediction's options and moving the expected mark to an earlier one
+    updates the rows in place without tripping the one-expected-option constraint."""
+    first = copy.deepcopy(MINIMAL)
+    first["steps"][1]["prediction"]["options"] = [{"text": "Yes"}, {"text": "No", "expected": True}]
+    [lesson] = formats.load_files([write(tmp_path, first)])
+    option_ids = list(lesson.steps.get(order=2).options.values_list("pk", flat=True))
+
+    reworded = copy.deepcopy(MINIMAL)
+    reworded["steps"][1]["prediction"]["options"] = [
+        {"text": "Surely", "expected": True},
+        {"text": "Never"},
+    ]
+    [lesson] = formats.load_files([write(tmp_path, reworded)])
+
+    options = lesson.steps.get(order=2).options.order_by("order")
+    assert [(o.pk, o.text, o.is_expected) for o in options] == [
+        (option_ids[0], "Surely", True),
+        (option_ids[1], "Never", False),
+    ]
+
+
+@pytest.mark.django_db
 def test_load_removes_rows_the_file_no_longer_has(tmp_path):
     """A step dropped from the file is dropped from the lesson."""
     formats.load_files([write(tmp_path, MINIMAL)])
