@@ -398,6 +398,8 @@ def _save_lesson(doc: dict) -> Lesson:
     )
     for step, s in zip(steps, doc["steps"], strict=True):
         options = (s.get("prediction") or {}).get("options", [])
+        # Clear the flag first so the one-expected-option constraint holds mid-update.
+        step.options.update(is_expected=False)
         _sync(
             PredictionOption,
             {"step": step},

@@ -50,31 +50,31 @@ def write(tmp_path, data, name="lesson.yaml"):
 
 @pytest.mark.django_db
 def test_load_shipped_lesson_has_the_seed_structure():
-    """The IAM lesson loads with seven steps, four myths, five practice and ten test questions."""
+    """The IAM lesson loads with the seed's seven steps plus two, five myths, five practice
+    questions and a pattern-test pool of at least 30, eight or more per difficulty."""
     [lesson] = formats.load_files([SHIPPED])
     assert lesson.slug == "iam-best-practices"
     assert lesson.published
     steps = list(lesson.steps.all())
     assert [s.level for s in steps] == [
         "foundation", "foundation", "intermediate", "intermediate",
-        "intermediate", "advanced", "expert",
+        "intermediate", "advanced", "expert", "expert", "expert",
     ]  # fmt: skip
-    assert [s.number for s in steps if s.has_prediction] == [3, 4, 6, 7]
+    assert [s.number for s in steps if s.has_prediction] == [3, 4, 6, 7, 8, 9]
     for step in steps:
         if step.has_prediction:
             assert step.options.filter(is_expected=True).count() == 1
-    assert lesson.myths.count() == 4
-    assert lesson.pitfalls.count() == 3
+    assert [m.true_answer for m in lesson.myths.all()] == [False, False, False, True, True]
+    assert lesson.pitfalls.count() == 5
     assert lesson.connections.count() == 3
-    assert lesson.takeaways.count() == 5
+    assert lesson.takeaways.count() == 7
     practice = lesson.questions.filter(kind="practice").order_by("order")
-    assert [q.difficulty for q in practice] == ["easy", "easy", "medium", "medium", "hard"]
+    assert [q.difficulty for q in practice] == ["easy", "easy", "medium", "easy", "medium"]
     correct_letters = [q.choices.get(is_correct=True).letter for q in practice]
-    assert correct_letters == ["C", "A", "B", "A", "D"]
-    test = lesson.questions.filter(kind="test")
-    assert sorted(q.difficulty for q in test).count("easy") == 3
-    assert [q.difficulty for q in test].count("medium") == 4
-    assert [q.difficulty for q in test].count("hard") == 3
+    assert correct_letters == ["B", "D", "A", "C", "B"]
+    test = [q.difficulty for q in lesson.questions.filter(kind="test")]
+    assert len(test) >= 30
+    assert min(test.count(d) for d in ("easy", "medium", "hard")) >= 8
     for question in lesson.questions.all():
         assert question.choices.filter(is_correct=True).count() == 1
 
@@ -106,6 +106,29 @@ def test_load_twice_updates_in_place(tmp_path):
     assert list(second.steps.values_list("pk", flat=True)) == step_ids
     assert list(Choice.objects.values_list("pk", flat=True)) == choice_ids
     assert Step.objects.get(pk=step_ids[0]).title == "One, renamed"
+
+
+@pytest.mark.django_db
+def test_load_can_move_the_expected_prediction_option_while_rewording(tmp_path):
+    """Rewording a prediction's options and moving the expected mark to an earlier one
+    updates the rows in place without tripping the one-expected-option constraint."""
+    first = copy.deepcopy(MINIMAL)
+    first["steps"][1]["prediction"]["options"] = [{"text": "Yes"}, {"text": "No", "expected": True}]
+    [lesson] = formats.load_files([write(tmp_path, first)])
+    option_ids = list(lesson.steps.get(order=2).options.values_list("pk", flat=True))
+
+    reworded = copy.deepcopy(MINIMAL)
+    reworded["steps"][1]["prediction"]["options"] = [
+        {"text": "Surely", "expected": True},
+        {"text": "Never"},
+    ]
+    [lesson] = formats.load_files([write(tmp_path, reworded)])
+
+    options = lesson.steps.get(order=2).options.order_by("order")
+    assert [(o.pk, o.text, o.is_expected) for o in options] == [
+        (option_ids[0], "Surely", True),
+        (option_ids[1], "Never", False),
+    ]
 
 
 @pytest.mark.django_db
@@ -253,7 +276,7 @@ def test_command_export_lesson_prints_yaml(capsys):
     out = capsys.readouterr().out
     data = yaml.safe_load(out)
     assert data["slug"] == "iam-best-practices"
-    assert len(data["test"]) == 10
+    assert len(data["test"]) >= 30
 
 
 @pytest.mark.django_db

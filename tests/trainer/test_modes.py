@@ -60,11 +60,13 @@ def test_every_mode_page_renders_and_marks_itself_current(client, lesson, slug):
 
 def test_mode_minutes_follow_the_documented_rule(iam):
     lesson = Lesson.objects.with_content().get(pk=iam.pk)
-    minutes = mode_minutes(lesson, cards=len(cards_for(lesson)), test_questions=10)
+    cards = cards_for(lesson)
+    assert len(cards) == 22  # 9 step insights, 7 takeaways, 6 nuances
+    minutes = mode_minutes(lesson, cards=len(cards), test_questions=10)
     assert minutes["test"] == 10
-    assert minutes["flashcards"] == 4  # 15 cards at 15 seconds
+    assert minutes["flashcards"] == 6  # 22 cards at 15 seconds, rounded up
     assert minutes["overview"] < minutes["deep-dive"]
-    assert minutes["myths"] >= 2  # four myths at half a minute, plus reading
+    assert minutes["myths"] >= 3  # five myths at half a minute, plus reading
     assert minutes["deep-dive"] >= sum(minutes[m] for m in ("overview", "myths", "practice")) - 2
 
 
