@@ -15,7 +15,7 @@ from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from lessons import formats
+from lessons import format_export, formats
 from lessons.history import history_models
 from lessons.models import Choice, Flashcard, Lesson, PredictionOption, Question, Step
 from lessons.modes import MODES
@@ -671,7 +671,7 @@ def test_admin_save_of_an_unchanged_lesson_records_no_version(author):
 
 def test_reloading_an_identical_lesson_file_records_no_version(db, tmp_path):
     path = tmp_path / "lesson.yaml"
-    path.write_text(formats.export(full_lesson(practice=2, test=2)))
+    path.write_text(format_export.export(full_lesson(practice=2, test=2)))
     call_command("load_lessons", str(path), stdout=io.StringIO())
     lesson = Lesson.objects.get()
     before = history_counts()
@@ -786,7 +786,7 @@ def test_export_view_downloads_the_lesson_file(author):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/yaml; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="to-download.yaml"'
-    assert response.content.decode() == formats.export(lesson)
+    assert response.content.decode() == format_export.export(lesson)
 
 
 def test_export_view_answers_404_for_an_unknown_lesson(author):
@@ -802,7 +802,7 @@ def test_download_action_gives_one_file_or_a_zip(author):
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     assert sorted(archive.namelist()) == ["one.yaml", "two.yaml"]
-    assert archive.read("two.yaml").decode() == formats.export(two)
+    assert archive.read("two.yaml").decode() == format_export.export(two)
 
 
 def upload(client, content, name="lesson.yaml"):
@@ -815,20 +815,20 @@ def upload(client, content, name="lesson.yaml"):
 
 
 def test_import_view_creates_a_lesson_from_an_exported_file(author):
-    text = formats.export(full_lesson(slug="travelling", practice=2))
+    text = format_export.export(full_lesson(slug="travelling", practice=2))
     Lesson.objects.filter(slug="travelling").delete()
     response = upload(author, text, "travelling.yaml")
     lesson = Lesson.objects.get(slug="travelling")
     assert response.status_code == 302
     assert response["Location"] == change_url(lesson)
-    assert formats.export(lesson) == text
+    assert format_export.export(lesson) == text
     assert lesson.history.latest().history_user.username == "instructor"
 
 
 def test_import_view_updates_an_existing_lesson_in_place(author):
     lesson = full_lesson(slug="in-place")
     step_ids = list(lesson.steps.values_list("pk", flat=True))
-    document = formats.to_document(lesson)
+    document = format_export.to_document(lesson)
     document["steps"][0]["title"] = "Updated by upload"
     response = upload(author, formats.yaml.safe_dump(document))
     assert response.status_code == 302
@@ -837,7 +837,7 @@ def test_import_view_updates_an_existing_lesson_in_place(author):
 
 
 def test_import_view_lists_every_problem_by_field_and_writes_nothing(author):
-    document = formats.to_document(full_lesson(slug="broken"))
+    document = format_export.to_document(full_lesson(slug="broken"))
     Lesson.objects.all().delete()
     document["steps"][0]["level"] = "wizard"
     document["practice"][0]["choices"][0]["correct"] = True
@@ -875,7 +875,7 @@ def test_import_view_needs_a_file(author):
 
 
 def test_import_view_checks_prerequisites_like_load_lessons(author):
-    document = formats.to_document(full_lesson(slug="follows"))
+    document = format_export.to_document(full_lesson(slug="follows"))
     Lesson.objects.all().delete()
     document["overview"]["prerequisites"] = ["basics"]
     response = upload(author, formats.yaml.safe_dump(document))
@@ -890,7 +890,7 @@ def test_import_view_refuses_to_drop_what_learners_answered(author):
     lesson = full_lesson(slug="answered")
     myth = lesson.myths.get(order=2)
     commit_record(learner=LearnerFactory(), kind="myth", item=myth, answer="yes")
-    document = formats.to_document(lesson)
+    document = format_export.to_document(lesson)
     document["myths"] = document["myths"][:1]
     response = upload(author, formats.yaml.safe_dump(document))
     assert response.status_code == 400
