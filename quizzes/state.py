@@ -4,7 +4,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
-from lessons.cache import lesson_with_content
 from lessons.cards import cards_for
 from lessons.models import Lesson, Question, QuestionKind
 from lessons.numbers import parse_int
@@ -353,23 +352,6 @@ def pitfall_score(lesson, commits: dict) -> tuple[int, int, int]:
     pitfalls = list(lesson.pitfalls.all())
     picks = [commits.get((ItemKind.PITFALL, p.pk)) for p in pitfalls]
     return sum(1 for c in picks if c and c.correct), sum(1 for c in picks if c), len(pitfalls)
-
-
-# The modes that walk through one kind of item, keeping a position or a score on the page.
-WALK_MODES = {ItemKind.STEP: "step-by-step", ItemKind.MYTH: "myths", ItemKind.PITFALL: "pitfalls"}
-
-
-def walk_after_commit(learner, lesson, kind: str, item) -> dict:
-    """What a commit to ``item`` changed on its walk's page besides the item's own card:
-    the step-by-step position (the next step opens), the myth round or the pitfall score.
-    """
-    content = lesson_with_content(lesson)
-    commits = lesson_state(learner, content).commits
-    if kind == ItemKind.STEP:
-        return {"walk": step_by_step_state(learner, content, commits, item.order)}
-    if kind == ItemKind.MYTH:
-        return {"round": myth_round_state(content, commits, item.order)}
-    return {"score": pitfall_score(content, commits)}
 
 
 @dataclass

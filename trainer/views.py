@@ -10,10 +10,11 @@ from lessons.cards import cards_for
 from lessons.models import Lesson, Step
 from lessons.modes import BY_SLUG, MODES, deep_dive_minutes, mode_minutes
 from lessons.numbers import parse_int
+from quizzes.decorators import refusals_as_responses
 from quizzes.flashcards import card_review, cards_offered
 from quizzes.learners import learner_for
 from quizzes.models import LessonProgress, Rating
-from quizzes.services import CommitRefused, mode_remember, step_mark_read
+from quizzes.services import mode_remember, step_mark_read
 from quizzes.state import (
     deck_state,
     lesson_state,
@@ -148,14 +149,12 @@ def _back_to(request, fallback):
 
 
 @require_POST
+@refusals_as_responses
 def step_read(request, slug, pk):
     lesson = get_object_or_404(Lesson.objects.visible_to(request.user), slug=slug)
     step = get_object_or_404(Step.objects.filter(lesson=lesson), pk=pk)
     learner = learner_for(request, create=True)
-    try:
-        step_mark_read(learner=learner, step=step)
-    except CommitRefused as refused:
-        return HttpResponseBadRequest(str(refused))
+    step_mark_read(learner=learner, step=step)
     url = mode_url(lesson, "step-by-step")
     return redirect(f"{url}?step={step.order + 1}" if step.order < lesson.steps.count() else url)
 

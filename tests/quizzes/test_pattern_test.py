@@ -4,8 +4,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from quizzes.errors import CommitRefused
 from quizzes.models import Attempt, Commit
-from quizzes.services import CommitRefused, attempt_finish, attempt_open, commit_record
+from quizzes.services import attempt_finish, attempt_open, commit_record
 from tests.factories import LearnerFactory, QuestionFactory, UserFactory, full_lesson
 from tests.helpers import page_text, text
 
