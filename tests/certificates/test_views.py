@@ -9,8 +9,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from tests.factories import UserFactory
-from tests.helpers import page_text
-from tests.security.conftest import log_in_verified
+from tests.helpers import log_in_verified, page_text
 from trainer.certificates.models import Certificate
 from trainer.certificates.services import certificate_revoke
 

@@ -21,7 +21,8 @@ from tests.factories import (
     UserFactory,
     full_lesson,
 )
-from tests.perf.conftest import HTMX, commit_everything, commit_url, expected_option
+from tests.helpers import HTMX
+from tests.perf.conftest import commit_everything, commit_url, expected_option
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,9 @@ from quizzes.errors import CommitRefused
 from quizzes.models import Attempt, Commit
 from quizzes.services import attempt_finish, attempt_open, commit_record
 from tests.factories import LearnerFactory, QuestionFactory, UserFactory, full_lesson
-from tests.helpers import page_text, text
+from tests.helpers import HTMX, page_text, text
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture

@@ -4,10 +4,9 @@ from django.urls import reverse
 
 from quizzes.models import Attempt, Commit, HintRequest, Learner
 from tests.factories import LessonFactory, full_lesson
-from tests.helpers import page_text, text
+from tests.helpers import HTMX, page_text, text
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def commit_url(lesson, kind, pk):

@@ -8,7 +8,7 @@ from django.core.management.base import SystemCheckError
 from django.urls import reverse
 
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
-from tests.security.conftest import log_in_verified
+from tests.helpers import log_in_verified
 from trainer.sso.models import DirectoryMembership, GroupMapping
 
 pytestmark = pytest.mark.django_db

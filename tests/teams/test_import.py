@@ -13,8 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import UserFactory
-from tests.helpers import page_text
-from tests.security.conftest import log_in_verified
+from tests.helpers import log_in_verified, page_text
 from trainer.audit.models import Action, AuditEvent
 from trainer.teams import services
 from trainer.teams.forms import IMPORT_SALT, preview_token

@@ -21,10 +21,9 @@ from tests.factories import (
     TakeawayFactory,
     full_lesson,
 )
-from tests.helpers import page_text, text
+from tests.helpers import HTMX, page_text, text
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HTTP_HX_REQUEST": "true"}
 STATIC_MODES = ["overview", "mental-model", "expert"]
 
 
