@@ -61,7 +61,7 @@ class PracticeState:
 
     @property
     def score(self):
-        return sum(1 for c in self.commits.values() if c.correct)
+        return scoring.round_score(c.correct for c in self.commits.values()).right
 
     @property
     def reviewed(self):
@@ -317,13 +317,10 @@ class MythRound:
         return self.index + 1
 
     @property
-    def answered(self):
-        return sum(1 for m in self.myths if (ItemKind.MYTH, m.pk) in self.commits)
-
-    @property
-    def right(self):
-        return sum(
-            1 for m in self.myths if (c := self.commits.get((ItemKind.MYTH, m.pk))) and c.correct
+    def score(self) -> scoring.RoundScore:
+        return scoring.round_score(
+            c.correct if (c := self.commits.get((ItemKind.MYTH, m.pk))) else None
+            for m in self.myths
         )
 
     @property
@@ -347,11 +344,12 @@ def myth_round_state(lesson, commits: dict, requested: int | None) -> MythRound:
     return MythRound(myths=myths, commits=commits, index=index)
 
 
-def pitfall_score(lesson, commits: dict) -> tuple[int, int, int]:
-    """(right, answered, total) for the pitfall spotter."""
-    pitfalls = list(lesson.pitfalls.all())
-    picks = [commits.get((ItemKind.PITFALL, p.pk)) for p in pitfalls]
-    return sum(1 for c in picks if c and c.correct), sum(1 for c in picks if c), len(pitfalls)
+def pitfall_score(lesson, commits: dict) -> scoring.RoundScore:
+    """The pitfall spotter's score."""
+    return scoring.round_score(
+        c.correct if (c := commits.get((ItemKind.PITFALL, p.pk))) else None
+        for p in lesson.pitfalls.all()
+    )
 
 
 @dataclass
