@@ -1,13 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from quizzes import converters
-
 from . import views
 from .certificates import views as certificate_views
 from .security import views as security_views
-
-assert converters.IdConverter  # registers the "id" path converter
 
 urlpatterns = [
     path("", views.catalog, name="catalog"),
