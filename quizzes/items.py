@@ -92,7 +92,8 @@ class StepPrediction(ItemType):
     walk_mode = "step-by-step"
 
     def walk(self, *, learner, lesson, item):
-        from .state import lesson_state, step_by_step_state  # state builds on the services
+        from .state import lesson_state  # the read models build on the services
+        from .walks import step_by_step_state
 
         commits = lesson_state(learner, lesson).commits
         return {"walk": step_by_step_state(learner, lesson, commits, item.order)}
@@ -118,7 +119,8 @@ class MythAnswer(ItemType):
     walk_mode = "myths"
 
     def walk(self, *, learner, lesson, item):
-        from .state import lesson_state, myth_round_state
+        from .state import lesson_state
+        from .walks import myth_round_state
 
         commits = lesson_state(learner, lesson).commits
         return {"round": myth_round_state(lesson, commits, item.order)}
@@ -150,7 +152,7 @@ class QuestionChoice(ItemType):
         return attempt_current(learner=learner, lesson=lesson, kind=QuestionKind.PRACTICE)
 
     def reveal(self, *, learner, lesson, item, commit):
-        from .state import practice_state
+        from .practice import practice_state
 
         questions = lesson_with_content(lesson).practice_questions
         number = next(i for i, q in enumerate(questions, start=1) if q.pk == item.pk)
@@ -180,7 +182,8 @@ class PitfallPick(ItemType):
     SALT = "quizzes.items.PitfallPick"
 
     def walk(self, *, learner, lesson, item):
-        from .state import lesson_state, pitfall_score
+        from .state import lesson_state
+        from .walks import pitfall_score
 
         return {"score": pitfall_score(lesson, lesson_state(learner, lesson).commits)}
 

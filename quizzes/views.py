@@ -14,6 +14,8 @@ from .errors import NotAnOption, NotFound, NotInAttempt
 from .items import ITEM_TYPES
 from .learners import learner_for
 from .models import Attempt, ItemKind
+from .pattern_test import test_intro_context, test_state
+from .practice import practice_number, practice_state
 from .services import (
     attempt_finish,
     attempt_open,
@@ -21,13 +23,7 @@ from .services import (
     commit_record,
     hint_reveal,
 )
-from .state import (
-    lesson_state,
-    practice_number,
-    practice_state,
-    test_intro_context,
-    test_state,
-)
+from .state import lesson_state
 
 NOT_AN_OPTION = "Choose one of the options shown for this item."
 PRACTICE = ITEM_TYPES[ItemKind.QUESTION]

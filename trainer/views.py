@@ -10,26 +10,20 @@ from lessons.cards import cards_for
 from lessons.models import Lesson, Step
 from lessons.modes import BY_SLUG, MODES, deep_dive_minutes, mode_minutes
 from lessons.numbers import parse_int
+from quizzes.decks import deck_state, review_state
 from quizzes.decorators import refusals_as_responses
 from quizzes.flashcards import card_review, cards_offered
 from quizzes.learners import learner_for
 from quizzes.models import LessonProgress, Rating
+from quizzes.pattern_test import test_intro_context
+from quizzes.practice import practice_number, practice_state
 from quizzes.services import mode_remember, step_mark_read
-from quizzes.state import (
-    deck_state,
-    lesson_state,
-    myth_round_state,
-    pitfall_score,
-    practice_number,
-    practice_state,
-    review_state,
-    step_by_step_state,
-    test_intro_context,
-)
+from quizzes.state import lesson_state
+from quizzes.walks import myth_round_state, pitfall_score, step_by_step_state
 from trainer.certificates.models import Certificate
 from trainer.pagecache import visitor_page_cache
 from trainer.sso.services import directory_memberships
-from trainer.teams.reports import assigned_to, invitations_for
+from trainer.teams.my_learning import assigned_to, invitations_for
 
 
 def mode_url(lesson, slug):

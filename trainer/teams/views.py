@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from . import permissions, reports, rules, services
+from . import csv_export, misconceptions, my_learning, permissions, reports, rules, services
 from .forms import (
     AnswerForm,
     AssignmentForm,
@@ -117,7 +117,7 @@ def dashboard(request, slug):
         "assignments": assignments,
         "bars": rules.chart_bars(report.timeline, width=CHART["width"], height=CHART["height"]),
         "chart": CHART,
-        "misconceptions": reports.misconceptions(team, report.assignments),
+        "misconceptions": misconceptions.misconceptions(team, report.assignments),
         "can_manage": permissions.can_manage_team(request.user, team),
     }
     return render(request, "teams/team_dashboard.html", context)
@@ -139,8 +139,8 @@ def export(request, slug):
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
     writer = csv.writer(response)
-    writer.writerow(reports.EXPORT_HEADER)
-    writer.writerows(reports.export_rows(report))
+    writer.writerow(csv_export.EXPORT_HEADER)
+    writer.writerows(csv_export.export_rows(report))
     return response
 
 
@@ -311,7 +311,7 @@ def invitation_revoke(request, slug, pk):
 
 def _invitations_context(user, *, announce="", error=""):
     return {
-        "invitations": reports.invitations_for(user),
+        "invitations": my_learning.invitations_for(user),
         "memberships": user.team_memberships.select_related("team").order_by("team__name"),
         "announce": announce,
         "error": error,
