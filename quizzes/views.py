@@ -66,7 +66,7 @@ def _on_walk(request, lesson, item_type) -> bool:
     if not item_type.walk_mode:
         return False
     page = urlsplit(request.POST.get("next", "")).path
-    return page == reverse("lesson-mode", args=[lesson.slug, item_type.walk_mode])
+    return page == reverse("trainer:lesson-mode", args=[lesson.slug, item_type.walk_mode])
 
 
 def _revealed(request, lesson, learner, item_type, item, record, created):

@@ -25,14 +25,16 @@ from trainer.pagecache import visitor_page_cache
 from trainer.sso.services import directory_memberships
 from trainer.teams.my_learning import assigned_to, invitations_for
 
+# The modes with a page of their own; every other mode is the lesson-mode page.
+OWN_PAGES = {"deep-dive": "trainer:lesson", "practice": "quizzes:practice", "test": "quizzes:test"}
+MODE_PAGES = [m.slug for m in MODES if m.slug not in OWN_PAGES]
+
 
 def mode_url(lesson, slug):
-    mode = BY_SLUG[slug]
-    if mode.url_name == "mode":
-        return reverse("lesson-mode", kwargs={"slug": lesson.slug, "mode": slug})
-    if mode.url_name == "lesson":
-        return lesson.get_absolute_url()
-    return reverse(mode.url_name, kwargs={"slug": lesson.slug})
+    BY_SLUG[slug]  # an unknown mode is a KeyError, as a URL name would be
+    if slug in OWN_PAGES:
+        return reverse(OWN_PAGES[slug], kwargs={"slug": lesson.slug})
+    return reverse("trainer:lesson-mode", kwargs={"slug": lesson.slug, "mode": slug})
 
 
 @require_safe

@@ -115,9 +115,9 @@ def test_full_test_gives_score_verdict_review_and_links(client, lesson):
     assert f"{lesson.get_absolute_url()}#step-2" in result.content.decode()
     progress = attempt.learner.progress.get(lesson=lesson)
     assert (progress.test_latest_verdict, progress.test_best_verdict) == ("strong", "strong")
-    catalog = page_text(client.get(reverse("catalog")))
+    catalog = page_text(client.get(reverse("trainer:catalog")))
     assert "Pattern test: latest Strong, best Strong" in catalog
-    mine = page_text(client.get(reverse("my-learning")))
+    mine = page_text(client.get(reverse("trainer:my-learning")))
     assert f"latest Strong ({10 - easy} / 10), best Strong" in mine
 
 
