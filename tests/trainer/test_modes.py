@@ -493,7 +493,7 @@ def test_walk_commits_with_htmx_send_what_they_change_out_of_band(client):
     first = lesson.steps.get(order=1)
     walk = mode(lesson, "step-by-step")
     before = client.get(walk).content.decode()
-    assert '<span aria-label="Step 2, locked">2</span>' in before
+    assert "Step 2, locked" in page_text(client.get(walk))
     assert "Next step" not in before
     response = client.post(
         reverse("quizzes:commit", args=[lesson.slug, "step", first.pk]),
