@@ -93,10 +93,10 @@ def test_outage_during_the_session_read_in_middleware_also_answers_503(db):
     client = Client(raise_request_exception=False)
     client.force_login(UserFactory())
     with outage():
-        response = client.get(reverse("my-learning"))
+        response = client.get(reverse("trainer:my-learning"))
     assert response.status_code == 503
     assert_no_leaks(response)
-    assert client.get(reverse("my-learning")).status_code == 200
+    assert client.get(reverse("trainer:my-learning")).status_code == 200
 
 
 def test_health_reports_ok_while_the_database_answers(client, django_assert_max_num_queries):

@@ -14,7 +14,7 @@ from tests.helpers import text
 def test_catalog_lists_published_lessons_only(client, db):
     shown = LessonFactory(title="Shown pattern", category="Cat · one")
     LessonFactory(title="Draft pattern", published=False)
-    response = client.get(reverse("catalog"))
+    response = client.get(reverse("trainer:catalog"))
     assert response.status_code == 200
     html = unescape(response.content.decode())
     assert "Shown pattern" in html
@@ -134,7 +134,7 @@ def test_catalog_header_and_deep_dive_card_show_one_computed_figure(client, iam)
     content = lesson_with_content(iam)
     minutes = deep_dive_minutes(content)
     assert minutes == mode_minutes(content, cards=3, test_questions=10)["deep-dive"] > 15
-    catalog = unescape(client.get(reverse("catalog")).content.decode())
+    catalog = unescape(client.get(reverse("trainer:catalog")).content.decode())
     assert f"About {minutes} minutes" in catalog
     page = client.get(iam.get_absolute_url())
     html = unescape(page.content.decode())
