@@ -114,7 +114,7 @@ def test_load_can_move_the_expected_prediction_option_while_rewording(tmp_path):
     updates the rows in place without tripping the one-expected-option constraint."""
     first = copy.deepcopy(MINIMAL)
     first["steps"][1]["prediction"]["options"] = [{"text": "Yes"}, {"text": "No", "expected": True}]
-    [lesson] = formats.load_files([write(tmp_path, first)])
+    [lesson] = format_load.load_files([write(tmp_path, first)])
     option_ids = list(lesson.steps.get(order=2).options.values_list("pk", flat=True))
 
     reworded = copy.deepcopy(MINIMAL)
@@ -122,7 +122,7 @@ def test_load_can_move_the_expected_prediction_option_while_rewording(tmp_path):
         {"text": "Surely", "expected": True},
         {"text": "Never"},
     ]
-    [lesson] = formats.load_files([write(tmp_path, reworded)])
+    [lesson] = format_load.load_files([write(tmp_path, reworded)])
 
     options = lesson.steps.get(order=2).options.order_by("order")
     assert [(o.pk, o.text, o.is_expected) for o in options] == [
