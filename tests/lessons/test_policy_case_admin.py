@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from lessons.models import PolicyCase
 from tests.factories import ALLOW_S3_READ, LessonFactory, PolicyCaseFactory, UserFactory
-from tests.lessons.test_admin import admin_form, errors_of, login_verified
+from tests.helpers import log_in_verified
+from tests.lessons.test_admin import admin_form, errors_of
 
 REQUEST = {
     "principal": "arn:aws:iam::111122223333:user/ana",
@@ -23,7 +24,7 @@ def author(client, db):
     """A staff user of the Instructor group, logged in with the second factor done."""
     user = UserFactory(username="instructor", is_staff=True)
     user.groups.add(Group.objects.get(name="Instructor"))
-    return login_verified(client, user)
+    return log_in_verified(client, user)
 
 
 def add_data(lesson, **changes):
@@ -112,7 +113,7 @@ def test_policy_case_admin_live_preview_endpoint(author):
 
 def test_policy_case_admin_preview_refuses_staff_without_permission(client, db):
     """Staff without content permissions cannot use the preview."""
-    login_verified(client, UserFactory(is_staff=True))
+    log_in_verified(client, UserFactory(is_staff=True))
     url = reverse("admin:lessons_policycase_preview")
     response = client.post(url, {"policies": "[]", "request": "{}"})
     assert response.status_code == 403

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from django.contrib.auth.models import Group
 
-from lessons import cache, formats
+from lessons import cache, format_export, format_load, formats
 from lessons.cases import policy_lines
 from lessons.models import Lesson
 from lessons.validation import policy_case_problems
@@ -47,7 +47,7 @@ def write(tmp_path, data):
 def test_shipped_lesson_cases_agree_with_the_evaluator():
     """Every shipped case states its answer, and loading (which evaluates each) agrees."""
     source = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))["policy_cases"]
-    [lesson] = formats.load_files([SHIPPED])
+    [lesson] = format_load.load_files([SHIPPED])
     cases = list(lesson.policy_cases.order_by("order"))
     assert len(cases) >= 15
     assert {c.difficulty for c in cases} == {"easy", "medium", "hard"}
@@ -63,7 +63,7 @@ def test_load_refuses_a_case_whose_stated_decision_disagrees(tmp_path):
     data = copy.deepcopy(LESSON)
     data["policy_cases"][0]["decision"] = "ExplicitDeny"
     with pytest.raises(formats.LessonFormatError) as exc:
-        formats.load_files([write(tmp_path, data)])
+        format_load.load_files([write(tmp_path, data)])
     message = str(exc.value)
     assert "policy_cases[1] “Read a report”" in message
     assert "the stated decision is ExplicitDeny, but the evaluator decides Allow" in message
@@ -80,7 +80,7 @@ def test_load_refuses_a_wrong_deciding_policy_and_bad_json(tmp_path):
     second["policies"][0]["document"] = '{"Version": "2012-10-17", "Statement": ['
     data["policy_cases"].append(second)
     with pytest.raises(formats.LessonFormatError) as exc:
-        formats.load_files([write(tmp_path, data)])
+        format_load.load_files([write(tmp_path, data)])
     message = str(exc.value)
     assert "“Read a report”: the stated deciding policy is 'SomethingElse'" in message
     assert "policy_cases[2] “Broken”: policies[1]" in message
@@ -89,13 +89,13 @@ def test_load_refuses_a_wrong_deciding_policy_and_bad_json(tmp_path):
 @pytest.mark.django_db
 def test_policy_case_round_trip_is_byte_identical(tmp_path):
     """Export, load, export the shipped lesson: the same text, cases and their JSON included."""
-    [lesson] = formats.load_files([SHIPPED])
-    first = formats.export(lesson)
+    [lesson] = format_load.load_files([SHIPPED])
+    first = format_export.export(lesson)
     Lesson.objects.all().delete()
     path = tmp_path / "exported.yaml"
     path.write_text(first, encoding="utf-8")
-    [reloaded] = formats.load_files([path])
-    assert formats.export(reloaded) == first
+    [reloaded] = format_load.load_files([path])
+    assert format_export.export(reloaded) == first
     exported = yaml.safe_load(first)["policy_cases"]
     source = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))["policy_cases"]
     assert [p["document"] for p in exported[0]["policies"]] == [
