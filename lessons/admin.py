@@ -38,6 +38,7 @@ from .admin_inlines import (
     StepInline,
     TakeawayInline,
 )
+from .admin_policy import PolicyCaseAdmin  # noqa: F401 (importing it registers it)
 from .forms import (
     LessonForm,
     LessonImportForm,

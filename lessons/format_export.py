@@ -4,6 +4,7 @@ import yaml
 
 from .models import (
     Lesson,
+    PolicyCase,
     Question,
     QuestionKind,
     Step,
@@ -44,6 +45,7 @@ def to_document(lesson: Lesson) -> dict:
             "questions__choices",
             "questions__solution",
             "flashcards",
+            "policy_cases",
         )
     ).get(pk=lesson.pk)
     steps = list(lesson.steps.all())
@@ -106,6 +108,51 @@ def to_document(lesson: Lesson) -> dict:
     questions = list(lesson.questions.all())
     for kind in QuestionKind.values:
         doc[kind] = [_question_document(q, numbers) for q in questions if q.kind == kind]
+    cases = [_policy_case_document(case) for case in lesson.policy_cases.all()]
+    if cases:
+        doc["policy_cases"] = cases
+    return doc
+
+
+REQUEST_FIELDS = (
+    "principal",
+    "action",
+    "resource",
+    "context",
+    "principal_tags",
+    "resource_account",
+)
+
+
+def _policy_case_document(case: PolicyCase) -> dict:
+    """A case in a fixed key order (a JSON column may reorder keys), with its answer stated."""
+    policies = []
+    for policy in case.policies:
+        item = {"type": policy["type"], "name": policy["name"]}
+        if "level" in policy:
+            item["level"] = policy["level"]
+        item["document"] = policy["document"]
+        policies.append(item)
+    request = {}
+    for key in REQUEST_FIELDS:
+        value = case.request.get(key)
+        if isinstance(value, dict):
+            value = dict(sorted(value.items()))
+        if value not in (None, "", {}):
+            request[key] = value
+    doc = {
+        "title": case.title,
+        "difficulty": case.difficulty,
+        "scenario": case.scenario,
+        "policies": policies,
+        "request": request,
+        "decision": case.decision,
+    }
+    if case.deciding_policy:
+        doc["deciding_policy"] = case.deciding_policy
+    doc["explanation"] = case.explanation
+    if case.misconception:
+        doc["misconception"] = case.misconception
     return doc
 
 

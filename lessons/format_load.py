@@ -19,6 +19,7 @@ from .models import (
     Myth,
     Nuance,
     Pitfall,
+    PolicyCase,
     PredictionOption,
     Question,
     QuestionKind,
@@ -179,6 +180,12 @@ def _save_lesson(doc: dict) -> Lesson:
         [{"front": f["front"], "back": f["back"]} for f in doc.get("flashcards") or []],
     )
 
+    _sync(
+        PolicyCase,
+        {"lesson": lesson},
+        [_policy_case_fields(case) for case in doc.get("policy_cases") or []],
+    )
+
     targets = {"step": steps, "myth": myths, "pitfall": pitfalls}
     for kind in QuestionKind.values:
         items = doc.get(kind) or []
@@ -221,11 +228,23 @@ def _question_fields(q: dict, targets: dict) -> dict:
     return fields
 
 
+def _policy_case_fields(case: dict) -> dict:
+    return {
+        "title": case["title"],
+        "difficulty": case["difficulty"],
+        "scenario": case["scenario"],
+        "policies": case["policies"],
+        "request": case["request"],
+        "explanation": case["explanation"],
+        "misconception": case.get("misconception") or "",
+    }
+
+
 # The field that identifies a row of each kind when a file is loaded over a lesson.
 IDENTITY = {
     Step: "title", PredictionOption: "text", Myth: "question", Nuance: "text",
     Takeaway: "text", Connection: "field", Pitfall: "title", Flashcard: "front",
-    Question: "stem", Choice: "text", SolutionStep: "title",
+    Question: "stem", Choice: "text", SolutionStep: "title", PolicyCase: "title",
 }  # fmt: skip
 
 

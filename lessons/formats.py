@@ -14,6 +14,7 @@ import yaml
 from .models import (
     Difficulty,
     Level,
+    PolicyDecision,
     QuestionKind,
 )
 
@@ -98,6 +99,7 @@ def validate(data) -> list[str]:
             "subtitle", "estimated_minutes", "published", "overview", "mental_model",
             "under_the_hood", "myths", "nuances", "when_not_to_use", "production_patterns",
             "connections", "pitfalls", "takeaways", "flashcards", "practice", "test",
+            "policy_cases",
         },
     )  # fmt: skip
     if not lesson:
@@ -209,6 +211,8 @@ def validate(data) -> list[str]:
     for kind in QuestionKind.values:
         for i, question in enumerate(c.items(lesson, kind, ""), start=1):
             _check_question(c, question, f"{kind}[{i}]", counts, kind=kind)
+    for i, case in enumerate(c.items(lesson, "policy_cases", ""), start=1):
+        _check_policy_case(c, case, f"policy_cases[{i}]")
     return c.errors
 
 
@@ -263,6 +267,36 @@ def _check_question(c: _Checker, question, path: str, counts: dict[str, int], *,
             c.error(f"{path}.teaches", 'must look like "step 2", "myth 1" or "pitfall 3"')
         elif int(match[2]) > counts[match[1]]:
             c.error(f"{path}.teaches", f"there is no {teaches} in this lesson")
+
+
+def _check_policy_case(c: _Checker, case, path: str) -> None:
+    # Imported here: lessons.validation builds on this module.
+    from .validation import policy_case_problems
+
+    case = c.mapping(
+        case,
+        path,
+        required={"title", "difficulty", "scenario", "policies", "request", "explanation"},
+        optional={"decision", "deciding_policy", "misconception"},
+    )
+    if not case:
+        return
+    title = c.text(case, "title", path, max_length=200)
+    c.choice(case, "difficulty", path, Difficulty)
+    for key in ("scenario", "explanation"):
+        c.text(case, key, path)
+    c.text(case, "misconception", path, required=False)
+    if "decision" in case:
+        c.choice(case, "decision", path, PolicyDecision)
+    c.text(case, "deciding_policy", path, required=False, max_length=100)
+    where = f"{path} “{title}”" if title else path
+    for problem in policy_case_problems(
+        case.get("policies"),
+        case.get("request"),
+        stated_decision=case.get("decision"),
+        stated_policy=case.get("deciding_policy"),
+    ):
+        c.error(where, problem)
 
 
 def parse(text: str, source: str = "<upload>") -> dict:

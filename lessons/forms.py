@@ -4,6 +4,8 @@ They hold no rules of their own: each clean method asks ``lessons.validation`` a
 its messages where the author typed.
 """
 
+import json
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
@@ -11,7 +13,7 @@ from django.urls import reverse_lazy
 from django.utils.safestring import mark_safe
 
 from . import markdown, validation
-from .models import Lesson, Myth, Question
+from .models import Lesson, Myth, PolicyCase, Question
 from .numbers import parse_int
 
 MAX_UPLOAD_BYTES = 1024 * 1024
@@ -308,3 +310,54 @@ def split_format_error(error: str) -> tuple[str, str]:
     if len(parts) == 3:
         return parts[1], parts[2]
     return "(file)", parts[-1]
+
+
+class PrettyJSONField(forms.JSONField):
+    """JSON edited as indented text, so a policy's document reads line by line."""
+
+    def prepare_value(self, value):
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+class PolicyCaseForm(forms.ModelForm):
+    """A policy case; the evaluator must decide its policies and request (lessons.cases)."""
+
+    preview_url = reverse_lazy("admin:lessons_policycase_preview")
+
+    policies = PrettyJSONField(
+        help_text=(
+            'A list of policies, each {"type": identity, resource, permissions-boundary, '
+            'session, scp or rcp, "name", "document": the policy JSON as text, and "level" '
+            "for SCPs and RCPs}."
+        ),
+        widget=forms.Textarea({"rows": 18, "class": "diagram-source", "spellcheck": "false"}),
+    )
+    request = PrettyJSONField(
+        help_text=(
+            'The request: {"principal", "action", "resource", and optionally "context", '
+            '"principal_tags", "resource_account"}.'
+        ),
+        widget=forms.Textarea({"rows": 8, "class": "diagram-source", "spellcheck": "false"}),
+    )
+
+    class Meta:
+        model = PolicyCase
+        fields = [
+            "lesson", "order", "title", "difficulty", "scenario", "policies", "request",
+            "explanation", "misconception",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("policies", "request"):
+            self.fields[name].widget.attrs["data-policy-preview"] = str(self.preview_url)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "policies" in cleaned and "request" in cleaned:
+            for problem in validation.policy_case_problems(cleaned["policies"], cleaned["request"]):
+                field = "request" if problem.startswith("request") else "policies"
+                self.add_error(field, problem)
+        return cleaned

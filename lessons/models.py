@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from .cases import expected
+
 
 class Level(models.TextChoices):
     FOUNDATION = "foundation", "Foundation"
@@ -52,6 +54,7 @@ class LessonQuerySet(models.QuerySet):
             "practice_questions__choices",
             "practice_questions__solution",
             "flashcards",
+            "policy_cases",
         )
 
 
@@ -309,3 +312,43 @@ class Flashcard(Ordered):
 
     def __str__(self):
         return self.front[:80]
+
+
+class PolicyDecision(models.TextChoices):
+    ALLOW = "Allow", "Allow"
+    EXPLICIT_DENY = "ExplicitDeny", "Explicit deny"
+    IMPLICIT_DENY = "ImplicitDeny", "Implicit deny"
+
+
+class PolicyCase(Ordered):
+    """A request and the policies around it: "allowed or denied, and which policy decided?"
+
+    ``policies`` is a list of ``{"type", "name", "document", "level"}`` objects, the document
+    kept as the JSON text its author wrote (learners see it line for line); ``request`` is
+    the evaluator's request as an object. ``decision`` and ``deciding_policy`` are what
+    the evaluator computes from them (lessons.cases), set on every save.
+    """
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="policy_cases")
+    title = models.CharField(max_length=200)
+    difficulty = models.CharField(max_length=10, choices=Difficulty.choices)
+    scenario = models.TextField()
+    policies = models.JSONField(default=list)
+    request = models.JSONField(default=dict)
+    decision = models.CharField(max_length=20, choices=PolicyDecision.choices, editable=False)
+    deciding_policy = models.CharField(max_length=100, blank=True, editable=False)
+    explanation = models.TextField(help_text="Shown after the learner commits.")
+    misconception = models.TextField(
+        blank=True, help_text="Optional. The wrong belief that leads to the wrong answer."
+    )
+
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.decision, self.deciding_policy = expected(self.policies, self.request)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "decision", "deciding_policy"}
+        super().save(*args, **kwargs)

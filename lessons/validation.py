@@ -268,3 +268,32 @@ def lesson_import(*, text: str, source: str) -> tuple[Lesson, list[str]]:
         raise formats.LessonFormatError(errors)
     [lesson] = format_load.save_documents([document], [source])
     return lesson, lesson_keep_valid(lesson=lesson)
+
+
+def policy_case_problems(
+    policies, request, *, stated_decision=None, stated_policy=None
+) -> list[str]:
+    """A case's policies and request must evaluate; what its author states must agree.
+
+    The evaluator decides every case (lessons.cases); an author may state the decision and
+    the deciding policy as a check of their own reasoning, and a case where the statement
+    and the evaluator differ is refused rather than taught.
+    """
+    from .cases import expected
+    from .policy import PolicyError
+
+    try:
+        decision, deciding = expected(policies, request)
+    except PolicyError as exc:
+        return [str(exc)]
+    problems = []
+    if stated_decision is not None and stated_decision != decision:
+        problems.append(
+            f"the stated decision is {stated_decision}, but the evaluator decides {decision}"
+        )
+    if stated_policy is not None and stated_policy != deciding:
+        problems.append(
+            f"the stated deciding policy is {stated_policy!r}, but the evaluator names "
+            f"{deciding!r}" + ("" if deciding else " (no statement decides: nothing allows)")
+        )
+    return problems

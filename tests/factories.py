@@ -273,6 +273,43 @@ class IdentityFactory(factory.django.DjangoModelFactory):
     subject = factory.Sequence(lambda n: f"subject-{n}")
 
 
+ALLOW_S3_READ = """{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Effect": "Allow",
+      "Action": "s3:GetObject",
+      "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*"
+    }
+  ]
+}
+"""
+
+
+class PolicyCaseFactory(factory.django.DjangoModelFactory):
+    """A case whose one identity policy allows reading objects of one bucket."""
+
+    class Meta:
+        model = content.PolicyCase
+
+    lesson = factory.SubFactory(LessonFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Policy case {n}")
+    difficulty = "easy"
+    scenario = "Ana reads a report."
+    policies = factory.LazyFunction(
+        lambda: [{"type": "identity", "name": "ReadBucket", "document": ALLOW_S3_READ}]
+    )
+    request = factory.LazyFunction(
+        lambda: {
+            "principal": "arn:aws:iam::111122223333:user/ana",
+            "action": "s3:GetObject",
+            "resource": "arn:aws:s3:::amzn-s3-demo-bucket/report.csv",
+        }
+    )
+    explanation = "The identity policy allows the read."
+
+
 class FlashcardFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = content.Flashcard

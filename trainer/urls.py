@@ -7,6 +7,7 @@ from .security import views as security_views
 urlpatterns = [
     path("", include("trainer.learning_urls")),
     path("lessons/<slug:slug>/", include("quizzes.urls")),
+    path("lessons/<slug:slug>/", include("lessons.urls")),
     path("teams/", include("trainer.teams.urls")),
     path("accounts/", include("trainer.accounts.urls")),
     path("accounts/", include("trainer.security.urls")),

@@ -44,6 +44,7 @@ LEARNER_PAGES = [
     "/lessons/{slug}/expert/",
     "/lessons/{slug}/practice/",
     "/lessons/{slug}/test/",
+    "/lessons/{slug}/lab/playground/",
     "/review/",
     "/me/",
 ]

@@ -14,6 +14,7 @@ from lessons.modes import MODES
 from tests.factories import (
     ChoiceFactory,
     LessonFactory,
+    PolicyCaseFactory,
     QuestionFactory,
     SolutionStepFactory,
     full_lesson,
@@ -151,6 +152,7 @@ def test_lesson_cache_version_moves_on_every_save_and_delete_of_every_content_mo
         content.Choice: question.choices.first(),
         content.SolutionStep: question.solution.first(),
         content.Flashcard: content.Flashcard.objects.create(lesson=lesson, front="f", back="b"),
+        content.PolicyCase: PolicyCaseFactory(lesson=lesson),
     }
     parts = [m for m in content_cache.content_models() if m is not content.Lesson]
     assert set(parts) <= set(rows), f"add a row for {set(parts) - set(rows)} to this test"
