@@ -36,6 +36,7 @@ from django.middleware.csrf import get_token
 
 from lessons.models import Lesson
 from quizzes.learners import SESSION_KEY as LEARNER_KEY
+from trainer.theme import theme_of
 
 SIZE = 128  # pages per process, about 35 KB each
 CSRF = re.compile(rb'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")[A-Za-z0-9]{32,64}(?=")')
@@ -93,7 +94,7 @@ def _key(request, slug):
     digest = hashlib.blake2b(
         json.dumps(session, sort_keys=True, default=str).encode(), digest_size=16
     ).hexdigest()
-    return (request.path, *row, digest)
+    return (request.path, theme_of(request), *row, digest)
 
 
 def _version(slug):
