@@ -11,8 +11,9 @@ A page is served from here only when all of these hold:
 - a GET without a query string or HX-Request, from a visitor who is not signed in, has
   no learner in their session and no pending message;
 - the lesson is published; the key holds its version (``updated_at``, moved forward by
-  every edit, see lessons.cache) and a digest of the visitor's session, so a page is only
-  ever reused for a session exactly like the one it was rendered for;
+  every edit, see lessons.cache), the visitor's colour theme (trainer.theme) and a digest
+  of the visitor's session, so a page is only ever reused for a session exactly like the
+  one it was rendered for;
 - the render it came from was a 200 that changed nothing in the session. Decorated views
   must not write to the database for a visitor without a learner (they have no records).
 
