@@ -77,7 +77,13 @@
       retry.addEventListener("click", () => {
         const submitter = pressed.get(form);
         box.remove();
-        form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
+        if (submitter && submitter.form === form) {
+          // htmx sends the value of the button that last had focus in the form.
+          submitter.focus();
+          form.requestSubmit(submitter);
+        } else {
+          form.requestSubmit();
+        }
       });
       box.append(text, retry);
       form.after(box);
