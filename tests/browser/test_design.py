@@ -179,7 +179,9 @@ def test_no_learner_or_manager_page_scrolls_sideways(browser, live_server, live_
     assignment = AssignmentFactory(team=team, lesson=live_iam)
     Learner.objects.create(user=boss)
     finish_the_lesson(boss, live_iam)
-    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 800})
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": 800}
+    )
     page = context.new_page()
     log_in(page, "boss")
     wide = []
@@ -299,7 +301,11 @@ def test_verdicts_say_right_and_wrong_in_words_and_icons(page, live_iam):
     page.goto(f"/lessons/{live_iam.slug}/")
     myths = list(live_iam.myths.order_by("order")[:2])
     for myth, right in zip(myths, (True, False), strict=True):
-        answer = ("Yes" if myth.true_answer else "No") if right else ("No" if myth.true_answer else "Yes")
+        answer = (
+            ("Yes" if myth.true_answer else "No")
+            if right
+            else ("No" if myth.true_answer else "Yes")
+        )
         page.locator(f"#myth-{myth.order}").get_by_role("button", name=answer, exact=True).click()
         expect(page.locator(f"#myth-{myth.order} .verdict")).to_be_visible()
     icon = "e => getComputedStyle(e, '::before').content"

@@ -60,11 +60,21 @@ class Shots:
         page.mouse.move(0, 0)
         page.evaluate("document.fonts.ready.then(() => true)")
         masks = [page.get_by_text(DATE), page.locator(".chart text")]
-        options = {"animations": "disabled", "caret": "hide", "mask": masks, "mask_color": "#888888"}
+        options = {
+            "animations": "disabled",
+            "caret": "hide",
+            "mask": masks,
+            "mask_color": "#888888",
+        }
         if until is not None:
             locator.evaluate("e => e.scrollIntoView()")
             top, end = locator.bounding_box(), until.bounding_box()
-            clip = {"x": top["x"], "y": top["y"], "width": top["width"], "height": end["y"] - top["y"]}
+            clip = {
+                "x": top["x"],
+                "y": top["y"],
+                "width": top["width"],
+                "height": end["y"] - top["y"],
+            }
             png = page.screenshot(clip=clip, **options)
         else:
             png = (locator if locator is not None else page).screenshot(**options)

@@ -63,12 +63,14 @@ def test_set_theme_refuses_get(client):
     assert "theme" not in response.cookies
 
 
-@pytest.mark.parametrize(("cookie", "attribute"), [("dark", b'data-theme="dark"'), ("light", b'data-theme="light"')])
+@pytest.mark.parametrize(
+    ("cookie", "attribute"), [("dark", b'data-theme="dark"'), ("light", b'data-theme="light"')]
+)
 def test_page_renders_the_chosen_theme_on_html(client, iam, cookie, attribute):
     """The page arrives in the chosen theme, so there is no flash of the other one."""
     client.cookies["theme"] = cookie
     response = client.get(iam.get_absolute_url())
-    assert b"<html lang=\"en\" " + attribute in response.content
+    assert b'<html lang="en" ' + attribute in response.content
     assert b'value="' + cookie.encode() + b'" aria-pressed="true"' in response.content
 
 
