@@ -313,3 +313,19 @@ def test_verdicts_say_right_and_wrong_in_words_and_icons(page, live_iam):
     assert "✗" in page.locator(f"#myth-{myths[1].order} .verdict").evaluate(icon)
     expect(page.locator(f"#myth-{myths[0].order} .verdict")).to_contain_text("right")
     expect(page.locator(f"#myth-{myths[1].order} .verdict")).to_contain_text("not quite")
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_flashcard_rating_buttons_share_one_row_on_a_phone(browser, live_server, live_iam, width):
+    """Again, Hard, Good and Easy sit side by side on a phone, not wrapped onto two rows."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": 800}
+    )
+    page = context.new_page()
+    page.goto(f"/lessons/{live_iam.slug}/flashcards/")
+    page.get_by_text("Show the answer").click()
+    buttons = page.locator(".ratings button")
+    expect(buttons.first).to_be_visible()
+    tops = {round(b.bounding_box()["y"]) for b in buttons.all()}
+    assert len(tops) == 1, tops
+    context.close()
