@@ -99,7 +99,7 @@ class Lesson(models.Model):
         return self.full_title
 
     def get_absolute_url(self):
-        return reverse("lesson", kwargs={"slug": self.slug})
+        return reverse("trainer:lesson", kwargs={"slug": self.slug})
 
     @property
     def full_title(self):

@@ -19,39 +19,19 @@ class Mode:
     slug: str
     name: str
     description: str
-    url_name: str
 
 
 MODES = [
-    Mode("deep-dive", "Deep Dive", "Every section in order.", "lesson"),
-    Mode(
-        "step-by-step",
-        "Step by step",
-        "One build-up step at a time, gated by its prediction.",
-        "mode",
-    ),
-    Mode("overview", "Quick overview", "What it is, the core idea and the takeaways.", "mode"),
-    Mode(
-        "mental-model",
-        "Mental model",
-        "The analogy, the diagrams and how it works underneath.",
-        "mode",
-    ),
-    Mode("myths", "Myth busters", "Answer each myth, then see the reality; keep score.", "mode"),
-    Mode(
-        "pitfalls", "Pitfall spotter", "Spot the wrong approach, then see the root cause.", "mode"
-    ),
-    Mode("flashcards", "Flashcards", "Insights, takeaways and nuances, spaced for memory.", "mode"),
-    Mode("practice", "Practice", "Questions with hints and worked solutions.", "quizzes:practice"),
-    Mode(
-        "test",
-        "Pattern test",
-        "Ten questions and a verdict on how strong the pattern is.",
-        "quizzes:test",
-    ),
-    Mode(
-        "expert", "Expert & production", "Nuances, limits, production use and connections.", "mode"
-    ),
+    Mode("deep-dive", "Deep Dive", "Every section in order."),
+    Mode("step-by-step", "Step by step", "One build-up step at a time, gated by its prediction."),
+    Mode("overview", "Quick overview", "What it is, the core idea and the takeaways."),
+    Mode("mental-model", "Mental model", "The analogy, the diagrams and how it works underneath."),
+    Mode("myths", "Myth busters", "Answer each myth, then see the reality; keep score."),
+    Mode("pitfalls", "Pitfall spotter", "Spot the wrong approach, then see the root cause."),
+    Mode("flashcards", "Flashcards", "Insights, takeaways and nuances, spaced for memory."),
+    Mode("practice", "Practice", "Questions with hints and worked solutions."),
+    Mode("test", "Pattern test", "Ten questions and a verdict on how strong the pattern is."),
+    Mode("expert", "Expert & production", "Nuances, limits, production use and connections."),
 ]
 BY_SLUG = {mode.slug: mode for mode in MODES}
 

@@ -12,7 +12,7 @@ from collections import Counter
 from django.db import router
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 
-from . import formats
+from . import format_export, format_load, formats
 from .models import Difficulty, Lesson, Question, QuestionKind
 
 MAX_CHOICES = 6
@@ -163,7 +163,7 @@ def lesson_problems(lesson: Lesson) -> list[str]:
         # The file format is the full contract; anything it refuses is a problem too.
         problems = [
             f"The lesson would not export as a valid file: {error}"
-            for error in formats.validate(formats.to_document(lesson))
+            for error in formats.validate(format_export.to_document(lesson))
         ]
     return problems
 
@@ -263,8 +263,8 @@ def lesson_import(*, text: str, source: str) -> tuple[Lesson, list[str]]:
     Raise ``formats.LessonFormatError`` listing every problem, having written nothing.
     """
     document = formats.parse(text, source=source)
-    errors = formats._check_links([document], [source])
+    errors = format_load._check_links([document], [source])
     if errors:
         raise formats.LessonFormatError(errors)
-    [lesson] = formats.save_documents([document], [source])
+    [lesson] = format_load.save_documents([document], [source])
     return lesson, lesson_keep_valid(lesson=lesson)

@@ -1,5 +1,3 @@
-from django.urls import register_converter
-
 from lessons.numbers import parse_int
 
 
@@ -13,6 +11,3 @@ class IdConverter:
 
     def to_url(self, value):
         return str(value)
-
-
-register_converter(IdConverter, "id")

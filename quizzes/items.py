@@ -1,18 +1,24 @@
-"""The items a learner can commit to, seen through one interface.
+"""The kinds of item a learner can commit to: one class each, and all a kind means.
 
-Each kind says where its items are in a lesson's cached content, what the options are
-and which option is right. Everything else about a commit (recording it once, refusing a
-second, revealing, progress) is the same for every kind and lives in ``quizzes.services``.
+A kind says where its items are in a lesson's cached content, what the options are
+(opaque keys), which is right, which partial shows an item, where an item sits on a page
+(its anchor and the query that opens it, the one source of every link to it), what its
+reveal shows and which walk's figures a commit changes. Views, services and templates ask
+the kind and never branch on it; recording a commit once, refusing a second and progress
+are the same for every kind and live in ``quizzes.services``. Defining a subclass with a
+``kind`` registers it in ``ITEM_TYPES``.
 """
 
 from dataclasses import dataclass
 
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from lessons.cache import lesson_part
-from lessons.models import Lesson
+from lessons.cache import lesson_part, lesson_with_content
+from lessons.models import Lesson, Myth, Pitfall, Question, QuestionKind, Step
 
 from .models import ItemKind
+
+ITEM_TYPES: dict[str, "ItemType"] = {}
 
 
 @dataclass(frozen=True)
@@ -22,9 +28,44 @@ class Option:
 
 
 class ItemType:
-    kind: str
-
+    kind: str  # the URL segment and the key in ITEM_TYPES
+    stored: str = ""  # the Commit.kind value and column holding the item; ``kind`` if empty
     part: str  # where the lesson's content lists the items of this kind
+    model = None  # the lesson model of the items, so templates can ask for their commits
+    partial: str  # the template partial that shows one item, its form or its reveal
+    position = ""  # the query parameter that opens an item on its page
+    walk_partials: tuple[str, ...] = ()  # a walk's figures a commit changes, sent out of band
+    walk_mode = ""  # the mode whose page shows those figures
+    in_attempt = False  # whether a commit belongs to an attempt (and one per attempt)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "kind" in cls.__dict__:
+            ITEM_TYPES[cls.kind] = cls()
+
+    @property
+    def column(self) -> str:
+        return self.stored or self.kind
+
+    def anchor(self, item) -> str:
+        """The id of the item's card on its page."""
+        return f"{self.kind}-{item.order}"
+
+    def query(self, item, context: dict) -> str:
+        """The query string that opens ``item`` on its page, without the ``?``."""
+        return f"{self.position}={item.order}" if self.position else ""
+
+    def open_attempt(self, *, learner, lesson):
+        """The attempt a commit to this kind belongs to; None for a standalone commit."""
+        return None
+
+    def reveal(self, *, learner, lesson, item, commit) -> dict:
+        """What the item's partial needs to show the item revealed."""
+        return {self.kind: item, "commit": commit}
+
+    def walk(self, *, learner, lesson, item) -> dict:
+        """The figures on the kind's walk page that a commit to ``item`` changed."""
+        return {}
 
     def find(self, lesson: Lesson, pk: int):
         """The lesson's item ``pk`` of this kind, from its cached content, or None."""
@@ -44,6 +85,18 @@ class ItemType:
 class StepPrediction(ItemType):
     kind = ItemKind.STEP
     part = "steps"
+    model = Step
+    partial = "quizzes/items.html#step"
+    position = "step"
+    walk_partials = ("quizzes/walks.html#step-nav", "quizzes/walks.html#step-next")
+    walk_mode = "step-by-step"
+
+    def walk(self, *, learner, lesson, item):
+        from .state import lesson_state  # the read models build on the services
+        from .walks import step_by_step_state
+
+        commits = lesson_state(learner, lesson).commits
+        return {"walk": step_by_step_state(learner, lesson, commits, item.order)}
 
     def find(self, lesson, pk):
         step = super().find(lesson, pk)
@@ -59,6 +112,18 @@ class StepPrediction(ItemType):
 class MythAnswer(ItemType):
     kind = ItemKind.MYTH
     part = "myths"
+    model = Myth
+    partial = "quizzes/items.html#myth"
+    position = "n"
+    walk_partials = ("quizzes/walks.html#myth-position",)
+    walk_mode = "myths"
+
+    def walk(self, *, learner, lesson, item):
+        from .state import lesson_state
+        from .walks import myth_round_state
+
+        commits = lesson_state(learner, lesson).commits
+        return {"round": myth_round_state(lesson, commits, item.order)}
 
     def options(self, item):
         return [Option("yes", "Yes"), Option("no", "No")]
@@ -70,6 +135,28 @@ class MythAnswer(ItemType):
 class QuestionChoice(ItemType):
     kind = ItemKind.QUESTION
     part = "practice_questions"
+    model = Question
+    partial = "quizzes/items.html#practice-card"
+    position = "q"
+    in_attempt = True
+
+    def anchor(self, item):
+        return "practice"
+
+    def query(self, item, context):
+        return f"q={context['practice'].number}"
+
+    def open_attempt(self, *, learner, lesson):
+        from .services import attempt_current
+
+        return attempt_current(learner=learner, lesson=lesson, kind=QuestionKind.PRACTICE)
+
+    def reveal(self, *, learner, lesson, item, commit):
+        from .practice import practice_state
+
+        questions = lesson_with_content(lesson).practice_questions
+        number = next(i for i, q in enumerate(questions, start=1) if q.pk == item.pk)
+        return {"practice": practice_state(learner, lesson, questions, number)}
 
     def options(self, item):
         return [Option(str(c.pk), c.text) for c in item.choices.all()]
@@ -88,7 +175,17 @@ class PitfallPick(ItemType):
 
     kind = ItemKind.PITFALL
     part = "pitfalls"
+    model = Pitfall
+    partial = "quizzes/items.html#pitfall"
+    walk_partials = ("quizzes/walks.html#pitfall-score",)
+    walk_mode = "pitfalls"
     SALT = "quizzes.items.PitfallPick"
+
+    def walk(self, *, learner, lesson, item):
+        from .state import lesson_state
+        from .walks import pitfall_score
+
+        return {"score": pitfall_score(lesson, lesson_state(learner, lesson).commits)}
 
     def _key(self, item, side: str) -> str:
         return salted_hmac(self.SALT, f"{item.pk}:{side}", algorithm="sha256").hexdigest()[:16]
@@ -112,6 +209,6 @@ class PitfallPick(ItemType):
         )
 
 
-ITEM_TYPES: dict[str, ItemType] = {
-    t.kind: t for t in (StepPrediction(), MythAnswer(), QuestionChoice(), PitfallPick())
-}
+def kind_of(model) -> ItemType:
+    """The kind whose items are rows of ``model``."""
+    return next(t for t in ITEM_TYPES.values() if t.model is model)

@@ -8,8 +8,13 @@ Percent complete (shown on the lesson page, the catalog and "My learning"):
     done. A lesson with no checkpoints is complete as soon as it is started.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+
+from lessons.models import Difficulty
+
+from .models import Verdict
 
 
 @dataclass(frozen=True)
@@ -55,15 +60,16 @@ def resume_anchor(*, open_steps: list[int], open_myths: list[int], practice_left
 
 # The pattern test ----------------------------------------------------------------------
 
-DIFFICULTIES = ("easy", "medium", "hard")
+DIFFICULTIES = (Difficulty.EASY, Difficulty.MEDIUM, Difficulty.HARD)
 
 # Verdict rule: each question weighs by difficulty (easy 1, medium 2, hard 3). The share
 # of the total weight answered right gives the verdict: 80 % or more is "strong", 50 % or
 # more is "almost", below that "needs-work". Unanswered questions count as wrong.
-WEIGHTS = {"easy": 1, "medium": 2, "hard": 3}
+WEIGHTS = {Difficulty.EASY: 1, Difficulty.MEDIUM: 2, Difficulty.HARD: 3}
 STRONG_SHARE = 0.8
 ALMOST_SHARE = 0.5
-VERDICT_RANK = {"needs-work": 0, "almost": 1, "strong": 2}
+# How strong each verdict is; an absent verdict ranks below all of them.
+VERDICT_RANK = {Verdict.NEEDS_WORK: 1, Verdict.ALMOST: 2, Verdict.STRONG: 3}
 
 
 def draw(pool: dict[str, list[int]], size: int, rng) -> list[int]:
@@ -93,14 +99,14 @@ def weighted_share(results: list[tuple[str, bool]]) -> float:
     return right / total if total else 0.0
 
 
-def verdict(results: list[tuple[str, bool]]) -> str:
+def verdict(results: list[tuple[str, bool]]) -> Verdict:
     """The verdict for a finished test, from (difficulty, answered right) per question."""
     share = weighted_share(results)
     if share >= STRONG_SHARE:
-        return "strong"
+        return Verdict.STRONG
     if share >= ALMOST_SHARE:
-        return "almost"
-    return "needs-work"
+        return Verdict.ALMOST
+    return Verdict.NEEDS_WORK
 
 
 def breakdown(results: list[tuple[str, bool]]) -> list[tuple[str, int, int]]:
@@ -115,6 +121,35 @@ def breakdown(results: list[tuple[str, bool]]) -> list[tuple[str, int, int]]:
 
 def best_verdict(verdicts: list[str]) -> str:
     return max(verdicts, key=VERDICT_RANK.__getitem__, default="")
+
+
+def verdict_meets(best: str, minimum: str) -> bool:
+    """Whether a best verdict of ``best`` satisfies a requirement of ``minimum``."""
+    if not minimum:
+        return True
+    return VERDICT_RANK.get(best, 0) >= VERDICT_RANK[minimum]
+
+
+# Rounds (practice, myth busters, pitfall spotter) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundScore:
+    """A round's running score: answers right, items answered, items in the round."""
+
+    right: int
+    answered: int
+    total: int
+
+
+def round_score(answers: Iterable[bool | None]) -> RoundScore:
+    """The score of a round from each item's answer: right, wrong, or None if unanswered."""
+    answers = list(answers)
+    return RoundScore(
+        right=sum(1 for a in answers if a),
+        answered=sum(1 for a in answers if a is not None),
+        total=len(answers),
+    )
 
 
 def open_until(done: list[bool]) -> int:

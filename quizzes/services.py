@@ -11,6 +11,7 @@ from lessons.cache import lesson_outline
 from lessons.models import Lesson, Question, QuestionKind
 
 from . import scoring, signals, sql
+from .errors import CommitRefused, NotAnOption, NotFound, NotInAttempt, NotOpen
 from .items import ITEM_TYPES
 from .models import (
     Attempt,
@@ -29,14 +30,6 @@ TEST_SIZE = 10
 BROWSER_KEY_LIFETIME = timedelta(minutes=5)
 
 
-class CommitRefused(Exception):
-    """The commit cannot be recorded; ``status`` is the HTTP status that says why."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
-
-
 def commit_record(*, learner: Learner, kind: str, item, answer: str, attempt=None):
     """Record the learner's first answer to ``item``; return ``(commit, created)``.
 
@@ -45,18 +38,19 @@ def commit_record(*, learner: Learner, kind: str, item, answer: str, attempt=Non
     answered and, with the new commit, what their progress is.
     """
     item_type = ITEM_TYPES[kind]
+    column = item_type.column
     if not item_type.offers(item, answer):
-        raise CommitRefused("That answer is not one of this item's options.")
-    if kind == ItemKind.QUESTION:
+        raise NotAnOption("That answer is not one of this item's options.")
+    if item_type.in_attempt:
         if attempt is None or attempt.learner_id != learner.pk:
-            raise CommitRefused("This question is answered within an attempt.", status=404)
+            raise NotFound("This question is answered within an attempt.")
         if item.pk not in attempt.question_ids:
-            raise CommitRefused("That question is not part of this attempt.")
+            raise NotInAttempt("That question is not part of this attempt.")
 
     def same_item(row: sql.CommitRow) -> bool:
         return (
-            row.kind == kind
-            and getattr(row, f"{kind}_id") == item.pk
+            row.kind == item_type.column
+            and getattr(row, f"{item_type.column}_id") == item.pk
             and (attempt is None or row.attempt_id == attempt.pk)
         )
 
@@ -70,21 +64,24 @@ def commit_record(*, learner: Learner, kind: str, item, answer: str, attempt=Non
             if attempt is not None:
                 attempt.refresh_from_db(fields=["finished_at"])
                 if attempt.is_finished:
-                    raise CommitRefused("This attempt is already finished.", status=409)
+                    raise NotOpen("This attempt is already finished.")
             label = next(o.label for o in item_type.options(item) if o.key == answer)
             commit = sql.commit_insert(
                 learner_id=learner.pk,
                 lesson_id=item.lesson_id,
                 attempt_id=attempt.pk if attempt else None,
-                kind=kind,
-                **{f"{other}_id": item.pk if other == kind else None for other in ItemKind},
+                kind=item_type.column,
+                **{
+                    f"{other}_id": item.pk if other == item_type.column else None
+                    for other in ItemKind
+                },
                 answer=answer,
                 answer_text=label,
                 correct=item_type.is_correct(item, answer),
             )
             # Listeners read the learner, lesson and item from the commit without a query.
             commit.learner, commit.lesson = learner, item.lesson
-            setattr(commit, kind, item)
+            setattr(commit, item_type.column, item)
             rows.append(sql.CommitRow.of(commit))
             signals.send_on_commit(signals.commit_recorded, commit=commit)
             if attempt is not None:
@@ -96,8 +93,8 @@ def commit_record(*, learner: Learner, kind: str, item, answer: str, attempt=Non
             )
     except IntegrityError:
         # Only a writer that skipped the lock could have answered first; its answer stands.
-        filters = {kind: item, "attempt": attempt} if attempt else {kind: item}
-        return Commit.objects.get(learner=learner, kind=kind, **filters), False
+        filters = {column: item, "attempt": attempt} if attempt else {column: item}
+        return Commit.objects.get(learner=learner, kind=column, **filters), False
     return commit, True
 
 
@@ -178,7 +175,7 @@ def attempt_restart(*, learner: Learner, lesson: Lesson, kind: str) -> Attempt:
 def attempt_finish(*, learner: Learner, attempt: Attempt) -> Attempt:
     """Finish the attempt now (unanswered questions count as wrong); safe to repeat."""
     if attempt.learner_id != learner.pk:
-        raise CommitRefused("That is not your attempt.", status=404)
+        raise NotFound("That is not your attempt.")
     with transaction.atomic():
         sql.learner_lock(learner.pk)
         attempt.refresh_from_db()
@@ -207,9 +204,9 @@ def _finish(attempt: Attempt) -> None:
 def hint_reveal(*, learner: Learner, attempt: Attempt, question: Question) -> HintRequest:
     """Record that the learner asked for a question's hint in this attempt."""
     if attempt.learner_id != learner.pk or question.pk not in attempt.question_ids:
-        raise CommitRefused("That question is not part of your attempt.", status=404)
+        raise NotFound("That question is not part of your attempt.")
     if attempt.is_finished:
-        raise CommitRefused("This attempt is already finished.", status=409)
+        raise NotOpen("This attempt is already finished.")
     hint, _ = HintRequest.objects.get_or_create(attempt=attempt, question=question)
     return hint
 

@@ -1,8 +1,6 @@
 from django.urls import path
 
-from . import converters, views
-
-assert converters.IdConverter  # registers the "id" path converter
+from . import views
 
 app_name = "quizzes"
 

@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -9,35 +9,24 @@ from django.views.decorators.http import require_POST, require_safe
 from lessons.cache import lesson_with_content
 from lessons.models import Lesson, Question, QuestionKind
 
+from .decorators import refusals_as_responses
+from .errors import NotAnOption, NotFound, NotInAttempt
 from .items import ITEM_TYPES
 from .learners import learner_for
 from .models import Attempt, ItemKind
+from .pattern_test import test_intro_context, test_state
+from .practice import practice_number, practice_state
 from .services import (
-    CommitRefused,
-    attempt_current,
     attempt_finish,
     attempt_open,
     attempt_restart,
     commit_record,
     hint_reveal,
 )
-from .state import (
-    WALK_MODES,
-    lesson_state,
-    practice_number,
-    practice_state,
-    test_intro_context,
-    test_state,
-    walk_after_commit,
-)
+from .state import lesson_state
 
 NOT_AN_OPTION = "Choose one of the options shown for this item."
-PARTIALS = {
-    ItemKind.STEP: "quizzes/items.html#step",
-    ItemKind.MYTH: "quizzes/items.html#myth",
-    ItemKind.PITFALL: "quizzes/items.html#pitfall",
-    ItemKind.QUESTION: "quizzes/items.html#practice-card",
-}
+PRACTICE = ITEM_TYPES[ItemKind.QUESTION]
 
 
 def _visible(request, slug):
@@ -61,62 +50,57 @@ def _back(request, lesson, anchor="", query=""):
     return redirect(f"{target}#{anchor}" if anchor else target)
 
 
-@require_POST
-def commit(request, slug, kind, pk):
-    lesson = _visible(request, slug)
+def _find(lesson, kind: str, pk: int, answer: str):
+    """The kind and the lesson's item it names, checked to offer ``answer``."""
     item_type = ITEM_TYPES.get(kind)
     item = item_type.find(lesson, pk) if item_type else None
     if item is None:
-        raise Http404("This lesson has no such item.")
-    answer = request.POST.get("answer", "")
+        raise NotFound("This lesson has no such item.")
     if not item_type.offers(item, answer):
-        return HttpResponseBadRequest(NOT_AN_OPTION)
+        raise NotAnOption(NOT_AN_OPTION)
+    return item_type, item
 
-    learner = learner_for(request, create=True)
-    attempt = None
-    if kind == ItemKind.QUESTION:
-        attempt = attempt_current(learner=learner, lesson=lesson, kind=QuestionKind.PRACTICE)
-    try:
-        record, created = commit_record(
-            learner=learner,
-            kind=kind,
-            item=item,
-            answer=answer,
-            attempt=attempt,
-        )
-    except CommitRefused as refused:
-        return HttpResponse(str(refused), status=refused.status, content_type="text/plain")
 
-    status = 200 if created else 409
-    if kind == ItemKind.QUESTION:
-        questions = _practice_questions(lesson)
-        number = next(i for i, q in enumerate(questions, start=1) if q.pk == item.pk)
-        context = {"practice": practice_state(learner, lesson, questions, number)}
-        anchor = "practice"
-    else:
-        context = {kind: item, "commit": record}
-        anchor = f"{kind}-{item.order}"
-    if not request.htmx:
-        if created:
-            # Back to the same item: the page's own position parameter points at it.
-            query = {
-                ItemKind.QUESTION: f"q={context['practice'].number}"
-                if context.get("practice")
-                else "",
-                ItemKind.MYTH: f"n={item.order}",
-                ItemKind.STEP: f"step={item.order}",
-            }.get(kind, "")
-            return _back(request, lesson, anchor, query)
-        return render(request, "quizzes/commit_repeated.html", {"lesson": lesson}, status=409)
-    context.update(lesson=lesson, next=request.POST.get("next", ""), revealed=True)
-    mode = WALK_MODES.get(kind)
+def _on_walk(request, lesson, item_type) -> bool:
+    """Whether the commit was posted from its kind's walk page."""
+    if not item_type.walk_mode:
+        return False
     page = urlsplit(request.POST.get("next", "")).path
-    if mode and page == reverse("lesson-mode", args=[lesson.slug, mode]):
+    return page == reverse("trainer:lesson-mode", args=[lesson.slug, item_type.walk_mode])
+
+
+def _revealed(request, lesson, learner, item_type, item, record, created):
+    """The kind's partial, revealed, or without htmx back to the item on its page (PRG)."""
+    context = item_type.reveal(learner=learner, lesson=lesson, item=item, commit=record)
+    if not request.htmx:
+        if not created:
+            return render(request, "quizzes/commit_repeated.html", {"lesson": lesson}, status=409)
+        return _back(request, lesson, item_type.anchor(item), item_type.query(item, context))
+    context.update(lesson=lesson, next=request.POST.get("next", ""), revealed=True)
+    context["card"] = item_type.partial
+    if _on_walk(request, lesson, item_type):
         # Committed on a walk's page: what else the commit changed there comes along.
-        context.update(walk_after_commit(learner, lesson, kind, item), oob=True)
-    return render(
-        request, "quizzes/commit_reveal.html", {**context, "card": PARTIALS[kind]}, status=status
+        content = lesson_with_content(lesson)
+        context.update(item_type.walk(learner=learner, lesson=content, item=item), oob=True)
+        context["walk_partials"] = item_type.walk_partials
+    return render(request, "quizzes/commit_reveal.html", context, status=200 if created else 409)
+
+
+@require_POST
+@refusals_as_responses
+def commit(request, slug, kind, pk):
+    lesson = _visible(request, slug)
+    answer = request.POST.get("answer", "")
+    item_type, item = _find(lesson, kind, pk, answer)
+    learner = learner_for(request, create=True)
+    record, created = commit_record(
+        learner=learner,
+        kind=item_type.kind,
+        item=item,
+        answer=answer,
+        attempt=item_type.open_attempt(learner=learner, lesson=lesson),
     )
+    return _revealed(request, lesson, learner, item_type, item, record, created)
 
 
 @require_safe
@@ -135,7 +119,7 @@ def practice(request, slug):
         "next": request.get_full_path(),
     }
     if request.htmx:
-        return render(request, PARTIALS[ItemKind.QUESTION], {**context, "revealed": True})
+        return render(request, PRACTICE.partial, {**context, "revealed": True})
     return render(request, "quizzes/practice.html", context)
 
 
@@ -152,22 +136,20 @@ def practice_retry(request, slug):
             "next": request.POST.get("next", ""),
             "revealed": True,
         }
-        return render(request, PARTIALS[ItemKind.QUESTION], context)
+        return render(request, PRACTICE.partial, context)
     return _back(request, lesson, "practice")
 
 
 @require_POST
+@refusals_as_responses
 def hint(request, slug, pk):
     lesson = _visible(request, slug)
-    question = ITEM_TYPES[ItemKind.QUESTION].find(lesson, pk)
+    question = PRACTICE.find(lesson, pk)
     if question is None:
         raise Http404("This lesson has no such practice question.")
     learner = learner_for(request, create=True)
-    attempt = attempt_current(learner=learner, lesson=lesson, kind=QuestionKind.PRACTICE)
-    try:
-        hint_reveal(learner=learner, attempt=attempt, question=question)
-    except CommitRefused as refused:
-        return HttpResponse(str(refused), status=refused.status, content_type="text/plain")
+    attempt = PRACTICE.open_attempt(learner=learner, lesson=lesson)
+    hint_reveal(learner=learner, attempt=attempt, question=question)
     if not request.htmx:
         return _back(request, lesson, "practice")
     return render(request, "quizzes/items.html#hint", {"question": question, "revealed": True})
@@ -216,26 +198,20 @@ def test_attempt(request, slug, number):
 
 
 @require_POST
+@refusals_as_responses
 def test_answer(request, slug, number, pk):
     lesson, learner, attempt = _own_test(request, slug, number)
     if pk not in attempt.question_ids:
-        return HttpResponseBadRequest("That question is not part of this attempt.")
+        raise NotInAttempt("That question is not part of this attempt.")
     question = get_object_or_404(
         Question.objects.filter(lesson=lesson).prefetch_related("choices"), pk=pk
     )
     answer = request.POST.get("answer", "")
-    if not ITEM_TYPES[ItemKind.QUESTION].offers(question, answer):
-        return HttpResponseBadRequest(NOT_AN_OPTION)
-    try:
-        _, created = commit_record(
-            learner=learner,
-            kind=ItemKind.QUESTION,
-            item=question,
-            answer=answer,
-            attempt=attempt,
-        )
-    except CommitRefused as refused:
-        return HttpResponse(str(refused), status=refused.status, content_type="text/plain")
+    if not PRACTICE.offers(question, answer):
+        raise NotAnOption(NOT_AN_OPTION)
+    _, created = commit_record(
+        learner=learner, kind=PRACTICE.kind, item=question, answer=answer, attempt=attempt
+    )
     return _test_next(request, lesson, attempt, status=200 if created else 409)
 
 

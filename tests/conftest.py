@@ -1,13 +1,13 @@
 import pytest
 
-from lessons import formats
+from lessons import format_load
 from lessons.management.commands.load_lessons import SHIPPED
 
 
 @pytest.fixture
 def iam(db):
     """The shipped IAM lesson, loaded from its data file."""
-    [lesson] = formats.load_files([SHIPPED / "iam-best-practices.yaml"])
+    [lesson] = format_load.load_files([SHIPPED / "iam-best-practices.yaml"])
     return lesson
 
 

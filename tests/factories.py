@@ -1,5 +1,6 @@
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from lessons import models as content
 
@@ -270,3 +271,66 @@ class IdentityFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     issuer = "https://idp.example.com"
     subject = factory.Sequence(lambda n: f"subject-{n}")
+
+
+class FlashcardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = content.Flashcard
+
+    lesson = factory.SubFactory(LessonFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    front = factory.Sequence(lambda n: f"Front of card {n}")
+    back = "The back of the card."
+
+
+class CommitFactory(factory.django.DjangoModelFactory):
+    """A learner's answer to a myth (the one kind that needs no options or attempt)."""
+
+    class Meta:
+        model = "quizzes.Commit"
+
+    learner = factory.SubFactory(LearnerFactory)
+    myth = factory.SubFactory(MythFactory)
+    lesson = factory.SelfAttribute("myth.lesson")
+    kind = "myth"
+    answer = "no"
+    answer_text = "No"
+    correct = factory.LazyAttribute(lambda c: (c.answer == "yes") == c.myth.true_answer)
+
+
+class LessonProgressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "quizzes.LessonProgress"
+
+    learner = factory.SubFactory(LearnerFactory)
+    lesson = factory.SubFactory(LessonFactory)
+
+
+class CardScheduleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "quizzes.CardSchedule"
+
+    learner = factory.SubFactory(LearnerFactory)
+    lesson = factory.SubFactory(LessonFactory)
+    card_key = factory.Sequence(lambda n: f"card-{n}")
+    fsrs = factory.LazyFunction(lambda: {"state": 2, "stability": 3.0, "difficulty": 5.0})
+    due = factory.LazyFunction(timezone.now)
+    reviews = 1
+    last_rating = 3
+    last_review = factory.LazyFunction(timezone.now)
+
+
+class HintRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "quizzes.HintRequest"
+
+    attempt = factory.SubFactory(AttemptFactory)
+    question = factory.SubFactory(QuestionFactory, lesson=factory.SelfAttribute("..attempt.lesson"))
+
+
+class StepReadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "quizzes.StepRead"
+
+    learner = factory.SubFactory(LearnerFactory)
+    step = factory.SubFactory(StepFactory)

@@ -208,8 +208,8 @@ else:
 # --- end of cache and sessions -------------------------------------------------------
 
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "catalog"
-LOGOUT_REDIRECT_URL = "catalog"
+LOGIN_REDIRECT_URL = "trainer:catalog"
+LOGOUT_REDIRECT_URL = "trainer:catalog"
 
 MAILERS = {
     "default": {

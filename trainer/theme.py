@@ -41,7 +41,7 @@ def set_theme(request):
     if not url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        back = reverse("catalog")
+        back = reverse("trainer:catalog")
     response = HttpResponse(status=204) if request.htmx else redirect(back)
     if chosen == DEFAULT:
         response.delete_cookie(COOKIE, samesite="Lax")

@@ -1,28 +1,13 @@
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path
 
-from quizzes import converters
-
-from . import theme, views
+from . import theme
 from .certificates import views as certificate_views
 from .security import views as security_views
 
-assert converters.IdConverter  # registers the "id" path converter
-
 urlpatterns = [
-    path("", views.catalog, name="catalog"),
-    path("lessons/<slug:slug>/", views.lesson_detail, name="lesson"),
+    path("", include("trainer.learning_urls")),
     path("lessons/<slug:slug>/", include("quizzes.urls")),
-    re_path(
-        r"^lessons/(?P<slug>[-a-zA-Z0-9_]+)/"
-        r"(?P<mode>step-by-step|overview|mental-model|myths|pitfalls|flashcards|expert)/$",
-        views.lesson_mode,
-        name="lesson-mode",
-    ),
-    path("lessons/<slug:slug>/step-by-step/read/<id:pk>/", views.step_read, name="step-read"),
-    path("lessons/<slug:slug>/flashcards/rate/", views.flashcard_rate, name="flashcard-rate"),
-    path("review/", views.review_queue, name="review"),
-    path("me/", views.my_learning, name="my-learning"),
     path("teams/", include("trainer.teams.urls")),
     path("accounts/", include("trainer.accounts.urls")),
     path("accounts/", include("trainer.security.urls")),

@@ -10,34 +10,31 @@ from lessons.cards import cards_for
 from lessons.models import Lesson, Step
 from lessons.modes import BY_SLUG, MODES, deep_dive_minutes, mode_minutes
 from lessons.numbers import parse_int
+from quizzes.decks import deck_state, review_state
+from quizzes.decorators import refusals_as_responses
 from quizzes.flashcards import card_review, cards_offered
 from quizzes.learners import learner_for
 from quizzes.models import LessonProgress, Rating
-from quizzes.services import CommitRefused, mode_remember, step_mark_read
-from quizzes.state import (
-    deck_state,
-    lesson_state,
-    myth_round_state,
-    pitfall_score,
-    practice_number,
-    practice_state,
-    review_state,
-    step_by_step_state,
-    test_intro_context,
-)
+from quizzes.pattern_test import test_intro_context
+from quizzes.practice import practice_number, practice_state
+from quizzes.services import mode_remember, step_mark_read
+from quizzes.state import lesson_state
+from quizzes.walks import myth_round_state, pitfall_score, step_by_step_state
 from trainer.certificates.models import Certificate
 from trainer.pagecache import visitor_page_cache
 from trainer.sso.services import directory_memberships
-from trainer.teams.reports import assigned_to, invitations_for
+from trainer.teams.my_learning import assigned_to, invitations_for
+
+# The modes with a page of their own; every other mode is the lesson-mode page.
+OWN_PAGES = {"deep-dive": "trainer:lesson", "practice": "quizzes:practice", "test": "quizzes:test"}
+MODE_PAGES = [m.slug for m in MODES if m.slug not in OWN_PAGES]
 
 
 def mode_url(lesson, slug):
-    mode = BY_SLUG[slug]
-    if mode.url_name == "mode":
-        return reverse("lesson-mode", kwargs={"slug": lesson.slug, "mode": slug})
-    if mode.url_name == "lesson":
-        return lesson.get_absolute_url()
-    return reverse(mode.url_name, kwargs={"slug": lesson.slug})
+    BY_SLUG[slug]  # an unknown mode is a KeyError, as a URL name would be
+    if slug in OWN_PAGES:
+        return reverse(OWN_PAGES[slug], kwargs={"slug": lesson.slug})
+    return reverse("trainer:lesson-mode", kwargs={"slug": lesson.slug, "mode": slug})
 
 
 @require_safe
@@ -148,14 +145,12 @@ def _back_to(request, fallback):
 
 
 @require_POST
+@refusals_as_responses
 def step_read(request, slug, pk):
     lesson = get_object_or_404(Lesson.objects.visible_to(request.user), slug=slug)
     step = get_object_or_404(Step.objects.filter(lesson=lesson), pk=pk)
     learner = learner_for(request, create=True)
-    try:
-        step_mark_read(learner=learner, step=step)
-    except CommitRefused as refused:
-        return HttpResponseBadRequest(str(refused))
+    step_mark_read(learner=learner, step=step)
     url = mode_url(lesson, "step-by-step")
     return redirect(f"{url}?step={step.order + 1}" if step.order < lesson.steps.count() else url)
 

@@ -1,20 +1,16 @@
 from django import template
 from django.utils.html import format_html
 
-from lessons.models import Myth, Pitfall, Step
-
-from ..items import ITEM_TYPES
+from ..items import ITEM_TYPES, kind_of
 from ..models import ItemKind
 
 register = template.Library()
-
-KINDS = {Step: ItemKind.STEP, Myth: ItemKind.MYTH, Pitfall: ItemKind.PITFALL}
 
 
 @register.filter
 def commit_for(state, item):
     """The learner's commit to a step, myth or pitfall on this page, if any."""
-    return state.commit_for(KINDS[type(item)], item.pk)
+    return state.commit_for(kind_of(type(item)).column, item.pk)
 
 
 @register.filter

@@ -98,10 +98,10 @@ def assert_accessible(axe_source, assert_valid_html):
 @pytest.fixture
 def live_iam(transactional_db, live_server):
     """The shipped IAM lesson behind a live server, for a browser to visit."""
-    from lessons import formats
+    from lessons import format_load
     from lessons.management.commands.load_lessons import SHIPPED
 
-    [lesson] = formats.load_files([SHIPPED / "iam-best-practices.yaml"])
+    [lesson] = format_load.load_files([SHIPPED / "iam-best-practices.yaml"])
     return lesson
 
 

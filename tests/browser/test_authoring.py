@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django_otp.plugins.otp_static.models import StaticDevice
 from playwright.sync_api import expect
 
-from lessons import formats
+from lessons import format_export
 from lessons.models import Lesson
 from tests.factories import PASSWORD, UserFactory
 
@@ -154,7 +154,7 @@ def test_instructor_authors_a_lesson_and_a_learner_completes_it(
     )
     page.get_by_role("button", name="Import").click()
     expect(page.locator(".messagelist")).to_contain_text("Imported “Small pattern” from copy.yaml.")
-    assert formats.export(Lesson.objects.get(slug="small-copy")) == exported.replace(
+    assert format_export.export(Lesson.objects.get(slug="small-copy")) == exported.replace(
         "slug: small-pattern", "slug: small-copy"
     )
 

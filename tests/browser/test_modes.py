@@ -16,9 +16,9 @@ def test_switch_modes_mid_lesson_and_keep_the_place(page, live_iam):
     page.goto(live_iam.get_absolute_url())
     picker = page.get_by_role("navigation", name="Choose your learning style")
     picker.get_by_role("link", name="Step by step").click()
-    expect(page.locator("#step-position")).to_have_text("Step 1 of 7")
+    expect(page.locator("#step-position")).to_have_text("Step 1 of 9")
     page.get_by_role("button", name="I have read this step: continue").click()
-    expect(page.locator("#step-position")).to_have_text("Step 2 of 7")
+    expect(page.locator("#step-position")).to_have_text("Step 2 of 9")
     page.get_by_role("button", name="I have read this step: continue").click()
     step = live_iam.steps.get(order=3)
     page.get_by_label(step.options.get(is_expected=True).text).check()
@@ -27,7 +27,7 @@ def test_switch_modes_mid_lesson_and_keep_the_place(page, live_iam):
     # The commit opened step 4 in the same response: no reload needed to carry on.
     expect(page.get_by_role("link", name="Step 4", exact=True)).to_be_visible()
     page.get_by_role("link", name="Next step").click()
-    expect(page.locator("#step-position")).to_have_text("Step 4 of 7")
+    expect(page.locator("#step-position")).to_have_text("Step 4 of 9")
 
     page.get_by_role("navigation", name="Choose your learning style").get_by_role(
         "link", name="Myth busters"
@@ -37,7 +37,7 @@ def test_switch_modes_mid_lesson_and_keep_the_place(page, live_iam):
     expect(page.locator("#myth-position")).to_contain_text("score so far: 1 of 1 answered")
     page.get_by_role("link", name="Next myth").click()
     expect(page.locator("#myth-round")).to_contain_text(
-        "Myth 2 of 4 · score so far: 1 of 1 answered"
+        "Myth 2 of 5 · score so far: 1 of 1 answered"
     )
 
     page.get_by_role("navigation", name="Choose your learning style").get_by_role(
@@ -49,7 +49,7 @@ def test_switch_modes_mid_lesson_and_keep_the_place(page, live_iam):
     page.get_by_role("navigation", name="Choose your learning style").get_by_role(
         "link", name="Step by step"
     ).click()
-    expect(page.locator("#step-position")).to_have_text("Step 4 of 7")
+    expect(page.locator("#step-position")).to_have_text("Step 4 of 9")
 
     page.goto("/")
     expect(page.get_by_role("link", name="Continue in Step by step")).to_be_visible()
@@ -78,9 +78,9 @@ def test_modes_work_without_javascript(no_js_page, live_iam):
     page.goto(f"/lessons/{live_iam.slug}/myths/")
     page.locator("#myth-1").get_by_role("button", name="Yes").click()
     expect(page.locator("#myth-1")).to_contain_text("You answered Yes: not quite.")
-    page.goto(f"/lessons/{live_iam.slug}/myths/?n=4")
+    page.goto(f"/lessons/{live_iam.slug}/myths/?n=5")
     page.get_by_role("link", name="See your score").click()
-    expect(page.locator("#myth-summary")).to_contain_text("Round complete: 0 of 4 right")
+    expect(page.locator("#myth-summary")).to_contain_text("Round complete: 0 of 5 right")
     page.goto(f"/lessons/{live_iam.slug}/flashcards/")
     page.get_by_text("Show the answer").click()
     page.get_by_role("button", name="Again").click()

@@ -9,8 +9,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from tests.factories import UserFactory
-from tests.helpers import page_text
-from tests.security.conftest import log_in_verified
+from tests.helpers import log_in_verified, page_text
 from trainer.certificates.models import Certificate
 from trainer.certificates.services import certificate_revoke
 
@@ -115,7 +114,7 @@ def test_my_learning_lists_my_certificates_with_their_downloads(certificate):
     """On My learning a learner finds each certificate, its PDF and its credential."""
     client = Client()
     client.force_login(certificate.user)
-    response = client.get(reverse("my-learning"))
+    response = client.get(reverse("trainer:my-learning"))
     body = response.content.decode()
     assert certificate.get_absolute_url() in body
     assert reverse("certificates:pdf", args=[certificate.public_id]) in body
@@ -126,9 +125,9 @@ def test_my_learning_shows_no_one_elses_certificates(certificate):
     """Another learner's My learning lists none of them."""
     client = Client()
     client.force_login(UserFactory())
-    body = client.get(reverse("my-learning")).content.decode()
+    body = client.get(reverse("trainer:my-learning")).content.decode()
     assert str(certificate.public_id) not in body
-    assert "Certificates" not in page_text(client.get(reverse("my-learning")))
+    assert "Certificates" not in page_text(client.get(reverse("trainer:my-learning")))
 
 
 def revoke_through_admin(client, certificate, reason="Copied the test"):

@@ -12,10 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db.models import Count
 from django.urls import reverse
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_static.models import StaticDevice
 
-from lessons import formats
+from lessons import format_export, formats
 from lessons.history import history_models
 from lessons.models import Choice, Flashcard, Lesson, PredictionOption, Question, Step
 from lessons.modes import MODES
@@ -30,6 +28,7 @@ from tests.factories import (
     UserFactory,
     full_lesson,
 )
+from tests.helpers import log_in_verified, page_text
 from trainer.views import mode_url
 
 INLINES = [
@@ -130,10 +129,6 @@ def change_url(obj):
     return reverse(f"admin:lessons_{obj._meta.model_name}_change", args=[obj.pk])
 
 
-def page_text(response):
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", response.content.decode())).split())
-
-
 def errors_of(response):
     """Every error message the admin shows on a form page, as plain text."""
     html = response.content.decode()
@@ -152,19 +147,9 @@ def instructor(db):
     return user
 
 
-def login_verified(client, user):
-    """Log in with the second factor done, as the admin requires of staff."""
-    client.force_login(user)
-    device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
-
-
 @pytest.fixture
 def author(client, instructor):
-    return login_verified(client, instructor)
+    return log_in_verified(client, instructor)
 
 
 def committed_step(lesson):
@@ -179,6 +164,8 @@ def committed_step(lesson):
 
 
 def test_instructor_group_holds_every_lesson_content_permission_and_nothing_else(db):
+    """Instructors author every kind of lesson content and may see and revoke certificates;
+    they read no learner's records."""
     group = Group.objects.get(name="Instructor")
     held = set(group.permissions.values_list("content_type__app_label", "codename"))
     lessons = set(
@@ -186,10 +173,16 @@ def test_instructor_group_holds_every_lesson_content_permission_and_nothing_else
             "content_type__app_label", "codename"
         )
     )
-    assert held == lessons
+    certificates = {("certificates", "view_certificate"), ("certificates", "revoke_certificate")}
+    assert held == lessons | certificates
     assert ("lessons", "change_lesson") in held
     assert ("lessons", "view_historicalstep") in held
-    assert {codename.split("_")[0] for _, codename in held} == {"add", "change", "delete", "view"}
+    assert {codename.split("_")[0] for _, codename in held - certificates} == {
+        "add",
+        "change",
+        "delete",
+        "view",
+    }
 
 
 def test_admin_lets_an_instructor_reach_every_authoring_page(author):
@@ -248,7 +241,7 @@ def test_admin_index_lists_only_lesson_content_to_an_instructor(author):
 
 
 def test_admin_refuses_staff_without_content_permissions(client, db):
-    login_verified(client, UserFactory(is_staff=True))
+    log_in_verified(client, UserFactory(is_staff=True))
     lesson = LessonFactory()
     assert client.get(reverse("admin:lessons_lesson_changelist")).status_code == 403
     assert client.get(reverse("admin:lessons_lesson_import")).status_code == 403
@@ -309,7 +302,9 @@ def test_lesson_admin_shows_a_rendered_preview_of_markdown_fields(author):
 def test_lesson_admin_tells_whether_the_lesson_is_ready_to_publish(author):
     html = unescape(author.get(change_url(LessonFactory(published=False))).content.decode())
     assert "A lesson needs at least one build-up step." in html
-    assert "Yes: nothing is missing." in page_text(author.get(change_url(full_lesson())))
+    assert "Yes: nothing is missing." in page_text(
+        author.get(change_url(full_lesson())), apart=True
+    )
 
 
 def test_markdown_preview_answers_with_sanitized_html(author):
@@ -562,7 +557,7 @@ def test_publish_action_publishes_valid_drafts(author):
     response = publish_action(author, "publish", lesson)
     lesson.refresh_from_db()
     assert lesson.published
-    assert f"“{lesson}” is published." in page_text(response)
+    assert f"“{lesson}” is published." in page_text(response, apart=True)
 
 
 def test_publish_action_refuses_an_invalid_lesson_and_says_why(author):
@@ -570,7 +565,7 @@ def test_publish_action_refuses_an_invalid_lesson_and_says_why(author):
     invalid = full_lesson(published=False, practice=1)
     invalid.questions.get().choices.update(is_correct=False)
     response = publish_action(author, "publish", valid, invalid)
-    text = page_text(response)
+    text = page_text(response, apart=True)
     assert f"“{invalid}” was not published; it stays a draft until these are fixed:" in text
     assert "Practice question 1: Exactly one choice must be correct (found 0)." in text
     invalid.refresh_from_db()
@@ -593,7 +588,7 @@ def test_lesson_admin_keeps_an_invalid_lesson_a_draft_when_ticked_published(auth
     response = author.post(change_url(lesson), data, follow=True)
     lesson.refresh_from_db()
     assert not lesson.published
-    assert "is a draft again until these are fixed:" in page_text(response)
+    assert "is a draft again until these are fixed:" in page_text(response, apart=True)
 
 
 def test_lesson_admin_turns_a_lesson_broken_by_an_edit_back_into_a_draft(author):
@@ -603,7 +598,7 @@ def test_lesson_admin_turns_a_lesson_broken_by_an_edit_back_into_a_draft(author)
     response = author.post(change_url(lesson), data, follow=True)
     lesson.refresh_from_db()
     assert not lesson.published
-    assert "A prediction needs at least two options (found 0)." in page_text(response)
+    assert "A prediction needs at least two options (found 0)." in page_text(response, apart=True)
 
 
 def test_lesson_page_lets_an_instructor_preview_a_draft_and_commit(author):
@@ -671,7 +666,7 @@ def test_admin_save_of_an_unchanged_lesson_records_no_version(author):
 
 def test_reloading_an_identical_lesson_file_records_no_version(db, tmp_path):
     path = tmp_path / "lesson.yaml"
-    path.write_text(formats.export(full_lesson(practice=2, test=2)))
+    path.write_text(format_export.export(full_lesson(practice=2, test=2)))
     call_command("load_lessons", str(path), stdout=io.StringIO())
     lesson = Lesson.objects.get()
     before = history_counts()
@@ -701,7 +696,7 @@ def test_lesson_history_page_lists_changes_to_its_parts(author):
     data["myths-0-reality"] = "A corrected reality."
     assert author.post(change_url(lesson), data).status_code == 302
     response = author.get(reverse("admin:lessons_lesson_history", args=[lesson.pk]))
-    text = page_text(response)
+    text = page_text(response, apart=True)
     assert "Changes to the lesson's steps, myths, questions and other parts" in text
     myth = lesson.myths.get(order=1)
     record = myth.history.latest()
@@ -786,7 +781,7 @@ def test_export_view_downloads_the_lesson_file(author):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/yaml; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="to-download.yaml"'
-    assert response.content.decode() == formats.export(lesson)
+    assert response.content.decode() == format_export.export(lesson)
 
 
 def test_export_view_answers_404_for_an_unknown_lesson(author):
@@ -802,7 +797,7 @@ def test_download_action_gives_one_file_or_a_zip(author):
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     assert sorted(archive.namelist()) == ["one.yaml", "two.yaml"]
-    assert archive.read("two.yaml").decode() == formats.export(two)
+    assert archive.read("two.yaml").decode() == format_export.export(two)
 
 
 def upload(client, content, name="lesson.yaml"):
@@ -815,20 +810,20 @@ def upload(client, content, name="lesson.yaml"):
 
 
 def test_import_view_creates_a_lesson_from_an_exported_file(author):
-    text = formats.export(full_lesson(slug="travelling", practice=2))
+    text = format_export.export(full_lesson(slug="travelling", practice=2))
     Lesson.objects.filter(slug="travelling").delete()
     response = upload(author, text, "travelling.yaml")
     lesson = Lesson.objects.get(slug="travelling")
     assert response.status_code == 302
     assert response["Location"] == change_url(lesson)
-    assert formats.export(lesson) == text
+    assert format_export.export(lesson) == text
     assert lesson.history.latest().history_user.username == "instructor"
 
 
 def test_import_view_updates_an_existing_lesson_in_place(author):
     lesson = full_lesson(slug="in-place")
     step_ids = list(lesson.steps.values_list("pk", flat=True))
-    document = formats.to_document(lesson)
+    document = format_export.to_document(lesson)
     document["steps"][0]["title"] = "Updated by upload"
     response = upload(author, formats.yaml.safe_dump(document))
     assert response.status_code == 302
@@ -837,14 +832,14 @@ def test_import_view_updates_an_existing_lesson_in_place(author):
 
 
 def test_import_view_lists_every_problem_by_field_and_writes_nothing(author):
-    document = formats.to_document(full_lesson(slug="broken"))
+    document = format_export.to_document(full_lesson(slug="broken"))
     Lesson.objects.all().delete()
     document["steps"][0]["level"] = "wizard"
     document["practice"][0]["choices"][0]["correct"] = True
     del document["title"]
     response = upload(author, formats.yaml.safe_dump(document), "broken.yaml")
     assert response.status_code == 400
-    text = page_text(response)
+    text = page_text(response, apart=True)
     assert "The file was not imported." in text
     assert "title is required" in text
     assert "steps[1].level must be one of foundation, intermediate, advanced, expert" in text
@@ -864,22 +859,22 @@ def test_import_view_lists_every_problem_by_field_and_writes_nothing(author):
 def test_import_view_refuses_bad_files_with_a_clear_message(author, content, message):
     response = upload(author, content)
     assert response.status_code == 400
-    assert message in page_text(response)
+    assert message in page_text(response, apart=True)
     assert not Lesson.objects.exists()
 
 
 def test_import_view_needs_a_file(author):
     response = author.post(reverse("admin:lessons_lesson_import"), {})
     assert response.status_code == 400
-    assert "This field is required." in page_text(response)
+    assert "This field is required." in page_text(response, apart=True)
 
 
 def test_import_view_checks_prerequisites_like_load_lessons(author):
-    document = formats.to_document(full_lesson(slug="follows"))
+    document = format_export.to_document(full_lesson(slug="follows"))
     Lesson.objects.all().delete()
     document["overview"]["prerequisites"] = ["basics"]
     response = upload(author, formats.yaml.safe_dump(document))
-    assert "no lesson with slug 'basics'" in page_text(response)
+    assert "no lesson with slug 'basics'" in page_text(response, apart=True)
     LessonFactory(slug="basics")
     response = upload(author, formats.yaml.safe_dump(document))
     assert response.status_code == 302
@@ -890,19 +885,19 @@ def test_import_view_refuses_to_drop_what_learners_answered(author):
     lesson = full_lesson(slug="answered")
     myth = lesson.myths.get(order=2)
     commit_record(learner=LearnerFactory(), kind="myth", item=myth, answer="yes")
-    document = formats.to_document(lesson)
+    document = format_export.to_document(lesson)
     document["myths"] = document["myths"][:1]
     response = upload(author, formats.yaml.safe_dump(document))
     assert response.status_code == 400
-    assert f"the myth “{myth}” is left out of the file" in page_text(response)
-    assert "records of learners or teams refer to it (1 commit)" in page_text(response)
+    assert f"the myth “{myth}” is left out of the file" in page_text(response, apart=True)
+    assert "records of learners or teams refer to it (1 commit)" in page_text(response, apart=True)
     assert lesson.myths.count() == 2
 
 
 def test_import_view_needs_add_and_change_permissions(client, db):
     user = UserFactory(is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="change_lesson"))
-    login_verified(client, user)
+    log_in_verified(client, user)
     assert client.get(reverse("admin:lessons_lesson_import")).status_code == 403
     html = client.get(reverse("admin:lessons_lesson_changelist")).content.decode()
     assert "Import lesson" not in html
@@ -921,7 +916,7 @@ def test_delete_page_explains_why_a_committed_step_stays(author):
     url = reverse("admin:lessons_step_delete", args=[step.pk])
     response = author.get(url)
     assert response.status_code == 200
-    text = page_text(response)
+    text = page_text(response, apart=True)
     assert "cannot be deleted: records of learners or teams refer to it (1 commit)" in text
     assert "secret-learner" not in text
     assert commit.answer_text not in text
@@ -934,7 +929,7 @@ def test_delete_page_explains_why_a_lesson_with_learner_records_stays(author):
     lesson = full_lesson()
     committed_step(lesson)
     url = reverse("admin:lessons_lesson_delete", args=[lesson.pk])
-    text = page_text(author.get(url))
+    text = page_text(author.get(url), apart=True)
     assert "records of learners or teams refer to it" in text
     assert "secret-learner" not in text
     author.post(url, {"post": "yes"})
@@ -949,7 +944,7 @@ def test_delete_selected_action_keeps_lessons_with_learner_records(author):
         {"action": "delete_selected", "_selected_action": [str(lesson.pk)], "post": "yes"},
     )
     assert response.status_code == 200
-    assert "records of learners or teams refer to it" in page_text(response)
+    assert "records of learners or teams refer to it" in page_text(response, apart=True)
     assert Lesson.objects.filter(pk=lesson.pk).exists()
 
 

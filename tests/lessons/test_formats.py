@@ -5,7 +5,7 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
-from lessons import formats
+from lessons import format_export, format_load, formats
 from lessons.models import Choice, Lesson, Question, Step
 
 SHIPPED = Path(__file__).resolve().parents[2] / "lessons" / "data" / "iam-best-practices.yaml"
@@ -50,31 +50,31 @@ def write(tmp_path, data, name="lesson.yaml"):
 
 @pytest.mark.django_db
 def test_load_shipped_lesson_has_the_seed_structure():
-    """The IAM lesson loads with seven steps, four myths, five practice and ten test questions."""
-    [lesson] = formats.load_files([SHIPPED])
+    """The IAM lesson loads with the seed's seven steps plus two, five myths, five practice
+    questions and a pattern-test pool of at least 30, eight or more per difficulty."""
+    [lesson] = format_load.load_files([SHIPPED])
     assert lesson.slug == "iam-best-practices"
     assert lesson.published
     steps = list(lesson.steps.all())
     assert [s.level for s in steps] == [
         "foundation", "foundation", "intermediate", "intermediate",
-        "intermediate", "advanced", "expert",
+        "intermediate", "advanced", "expert", "expert", "expert",
     ]  # fmt: skip
-    assert [s.number for s in steps if s.has_prediction] == [3, 4, 6, 7]
+    assert [s.number for s in steps if s.has_prediction] == [3, 4, 6, 7, 8, 9]
     for step in steps:
         if step.has_prediction:
             assert step.options.filter(is_expected=True).count() == 1
-    assert lesson.myths.count() == 4
-    assert lesson.pitfalls.count() == 3
+    assert [m.true_answer for m in lesson.myths.all()] == [False, False, False, True, True]
+    assert lesson.pitfalls.count() == 5
     assert lesson.connections.count() == 3
-    assert lesson.takeaways.count() == 5
+    assert lesson.takeaways.count() == 7
     practice = lesson.questions.filter(kind="practice").order_by("order")
-    assert [q.difficulty for q in practice] == ["easy", "easy", "medium", "medium", "hard"]
+    assert [q.difficulty for q in practice] == ["easy", "easy", "medium", "easy", "medium"]
     correct_letters = [q.choices.get(is_correct=True).letter for q in practice]
-    assert correct_letters == ["C", "A", "B", "A", "D"]
-    test = lesson.questions.filter(kind="test")
-    assert sorted(q.difficulty for q in test).count("easy") == 3
-    assert [q.difficulty for q in test].count("medium") == 4
-    assert [q.difficulty for q in test].count("hard") == 3
+    assert correct_letters == ["B", "D", "A", "C", "B"]
+    test = [q.difficulty for q in lesson.questions.filter(kind="test")]
+    assert len(test) >= 30
+    assert min(test.count(d) for d in ("easy", "medium", "hard")) >= 8
     for question in lesson.questions.all():
         assert question.choices.filter(is_correct=True).count() == 1
 
@@ -82,7 +82,7 @@ def test_load_shipped_lesson_has_the_seed_structure():
 @pytest.mark.django_db
 def test_load_keeps_diagrams_byte_for_byte():
     """A diagram's whitespace and box-drawing characters survive loading."""
-    [lesson] = formats.load_files([SHIPPED])
+    [lesson] = format_load.load_files([SHIPPED])
     source = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
     assert lesson.diagram == source["mental_model"]["diagram"]
     assert lesson.internals_diagram == source["under_the_hood"]["diagram"]
@@ -93,13 +93,13 @@ def test_load_keeps_diagrams_byte_for_byte():
 def test_load_twice_updates_in_place(tmp_path):
     """Re-running the loader updates rows in place: same ids, no duplicates."""
     path = write(tmp_path, MINIMAL)
-    [first] = formats.load_files([path])
+    [first] = format_load.load_files([path])
     step_ids = list(first.steps.values_list("pk", flat=True))
     choice_ids = list(Choice.objects.values_list("pk", flat=True))
 
     changed = copy.deepcopy(MINIMAL)
     changed["steps"][0]["title"] = "One, renamed"
-    [second] = formats.load_files([write(tmp_path, changed)])
+    [second] = format_load.load_files([write(tmp_path, changed)])
 
     assert second.pk == first.pk
     assert Lesson.objects.count() == 1
@@ -109,23 +109,46 @@ def test_load_twice_updates_in_place(tmp_path):
 
 
 @pytest.mark.django_db
+def test_load_can_move_the_expected_prediction_option_while_rewording(tmp_path):
+    """Rewording a prediction's options and moving the expected mark to an earlier one
+    updates the rows in place without tripping the one-expected-option constraint."""
+    first = copy.deepcopy(MINIMAL)
+    first["steps"][1]["prediction"]["options"] = [{"text": "Yes"}, {"text": "No", "expected": True}]
+    [lesson] = format_load.load_files([write(tmp_path, first)])
+    option_ids = list(lesson.steps.get(order=2).options.values_list("pk", flat=True))
+
+    reworded = copy.deepcopy(MINIMAL)
+    reworded["steps"][1]["prediction"]["options"] = [
+        {"text": "Surely", "expected": True},
+        {"text": "Never"},
+    ]
+    [lesson] = format_load.load_files([write(tmp_path, reworded)])
+
+    options = lesson.steps.get(order=2).options.order_by("order")
+    assert [(o.pk, o.text, o.is_expected) for o in options] == [
+        (option_ids[0], "Surely", True),
+        (option_ids[1], "Never", False),
+    ]
+
+
+@pytest.mark.django_db
 def test_load_removes_rows_the_file_no_longer_has(tmp_path):
     """A step dropped from the file is dropped from the lesson."""
-    formats.load_files([write(tmp_path, MINIMAL)])
+    format_load.load_files([write(tmp_path, MINIMAL)])
     shorter = copy.deepcopy(MINIMAL)
     shorter["steps"] = shorter["steps"][:1]
     shorter["practice"][0]["teaches"] = "step 1"
-    formats.load_files([write(tmp_path, shorter)])
+    format_load.load_files([write(tmp_path, shorter)])
     assert list(Step.objects.values_list("title", flat=True)) == ["One"]
 
 
 @pytest.mark.django_db
 def test_load_can_change_which_choice_is_correct(tmp_path):
     """Moving the correct mark between choices does not trip the one-correct constraint."""
-    formats.load_files([write(tmp_path, MINIMAL)])
+    format_load.load_files([write(tmp_path, MINIMAL)])
     moved = copy.deepcopy(MINIMAL)
     moved["practice"][0]["choices"] = [{"text": "A"}, {"text": "B", "correct": True}]
-    formats.load_files([write(tmp_path, moved)])
+    format_load.load_files([write(tmp_path, moved)])
     assert Question.objects.get().choices.get(is_correct=True).text == "B"
 
 
@@ -164,7 +187,7 @@ def test_load_broken_file_names_file_and_field_and_loads_nothing(tmp_path, mutat
     mutate(data)
     path = write(tmp_path, data)
     with pytest.raises(formats.LessonFormatError) as caught:
-        formats.load_files([write(tmp_path, MINIMAL, "good.yaml"), path])
+        format_load.load_files([write(tmp_path, MINIMAL, "good.yaml"), path])
     assert any(e.startswith(f"{path}: ") and message in e for e in caught.value.errors), (
         caught.value.errors
     )
@@ -176,7 +199,7 @@ def test_load_reports_yaml_syntax_errors_with_line(tmp_path):
     path = tmp_path / "broken.yaml"
     path.write_text("slug: a\ntitle: [unclosed\n", encoding="utf-8")
     with pytest.raises(formats.LessonFormatError, match=r"broken.yaml: not valid YAML \(line"):
-        formats.load_files([path])
+        format_load.load_files([path])
 
 
 @pytest.mark.django_db
@@ -184,7 +207,7 @@ def test_load_rejects_links_to_unknown_lessons(tmp_path):
     data = copy.deepcopy(MINIMAL)
     data["overview"] = {"next": ["no-such-lesson"]}
     with pytest.raises(formats.LessonFormatError, match="no lesson with slug 'no-such-lesson'"):
-        formats.load_files([write(tmp_path, data)])
+        format_load.load_files([write(tmp_path, data)])
     assert not Lesson.objects.exists()
 
 
@@ -194,7 +217,7 @@ def test_load_links_lessons_in_the_same_batch(tmp_path):
     first["overview"] = {"next": ["second-lesson"]}
     second = copy.deepcopy(MINIMAL) | {"slug": "second-lesson"}
     second["overview"] = {"prerequisites": ["tiny-lesson"]}
-    formats.load_files([write(tmp_path, first, "a.yaml"), write(tmp_path, second, "b.yaml")])
+    format_load.load_files([write(tmp_path, first, "a.yaml"), write(tmp_path, second, "b.yaml")])
     assert list(Lesson.objects.get(slug="tiny-lesson").next_lessons.all()) == [
         Lesson.objects.get(slug="second-lesson")
     ]
@@ -203,11 +226,11 @@ def test_load_links_lessons_in_the_same_batch(tmp_path):
 @pytest.mark.django_db
 def test_export_load_export_is_identical(tmp_path):
     """Export, load the export, export again: the two exports are the same text."""
-    [lesson] = formats.load_files([SHIPPED])
-    first = formats.export(lesson)
+    [lesson] = format_load.load_files([SHIPPED])
+    first = format_export.export(lesson)
     Lesson.objects.all().delete()
-    [reloaded] = formats.load_files([write_text(tmp_path, first)])
-    assert formats.export(reloaded) == first
+    [reloaded] = format_load.load_files([write_text(tmp_path, first)])
+    assert format_export.export(reloaded) == first
     assert yaml.safe_load(first)["practice"][2]["stem"].count("s3:ListBucket") == 1
 
 
@@ -220,8 +243,8 @@ def write_text(tmp_path, text):
 @pytest.mark.django_db
 def test_export_matches_the_shipped_file_content():
     """Every field of the shipped file comes back out of the database unchanged."""
-    [lesson] = formats.load_files([SHIPPED])
-    exported = yaml.safe_load(formats.export(lesson))
+    [lesson] = format_load.load_files([SHIPPED])
+    exported = yaml.safe_load(format_export.export(lesson))
     source = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
     assert exported["steps"][2]["prediction"] == source["steps"][2]["prediction"]
     assert exported["myths"] == source["myths"]
@@ -253,7 +276,7 @@ def test_command_export_lesson_prints_yaml(capsys):
     out = capsys.readouterr().out
     data = yaml.safe_load(out)
     assert data["slug"] == "iam-best-practices"
-    assert len(data["test"]) == 10
+    assert len(data["test"]) >= 30
 
 
 @pytest.mark.django_db
@@ -266,23 +289,23 @@ def test_command_export_unknown_lesson_fails():
 def test_flashcards_load_and_export(tmp_path):
     data = copy.deepcopy(MINIMAL)
     data["flashcards"] = [{"front": "What wins over an Allow?", "back": "An explicit Deny."}]
-    [lesson] = formats.load_files([write(tmp_path, data)])
+    [lesson] = format_load.load_files([write(tmp_path, data)])
     assert lesson.flashcards.get().back == "An explicit Deny."
-    assert yaml.safe_load(formats.export(lesson))["flashcards"] == data["flashcards"]
+    assert yaml.safe_load(format_export.export(lesson))["flashcards"] == data["flashcards"]
     data["flashcards"] = [{"front": "No back"}]
     with pytest.raises(formats.LessonFormatError, match=r"flashcards\[1\].back: is required"):
-        formats.load_files([write(tmp_path, data)])
+        format_load.load_files([write(tmp_path, data)])
 
 
 @pytest.mark.django_db
 def test_load_keeps_row_identity_when_rows_move_or_go(tmp_path):
     """Dropping the first step deletes that step; the second keeps its id and content."""
-    formats.load_files([write(tmp_path, MINIMAL)])
+    format_load.load_files([write(tmp_path, MINIMAL)])
     second = Step.objects.get(title="Two")
     shorter = copy.deepcopy(MINIMAL)
     shorter["steps"] = shorter["steps"][1:]
     shorter["practice"][0]["teaches"] = "step 1"
-    formats.load_files([write(tmp_path, shorter)])
+    format_load.load_files([write(tmp_path, shorter)])
     assert list(Step.objects.values_list("pk", "title", "order")) == [(second.pk, "Two", 1)]
 
 
@@ -293,7 +316,7 @@ def test_command_load_refuses_dropping_answered_items_and_writes_nothing(tmp_pat
     from quizzes.services import commit_record
     from tests.factories import LearnerFactory
 
-    [lesson] = formats.load_files([write(tmp_path, MINIMAL)])
+    [lesson] = format_load.load_files([write(tmp_path, MINIMAL)])
     step = lesson.steps.get(title="Two")
     myth = lesson.myths.get()
     learner = LearnerFactory()
@@ -328,14 +351,14 @@ def test_load_names_every_answered_row_a_file_drops(tmp_path):
 
     data = copy.deepcopy(MINIMAL)
     data["myths"] = [{**data["myths"][0], "question": f"Q{n}?"} for n in (1, 2, 3)]
-    [lesson] = formats.load_files([write(tmp_path, data)])
+    [lesson] = format_load.load_files([write(tmp_path, data)])
     learner = LearnerFactory()
     for myth in lesson.myths.all()[1:]:
         commit_record(learner=learner, kind="myth", item=myth, answer="no")
     data["myths"] = data["myths"][:1]
 
     with pytest.raises(formats.LessonFormatError) as refused:
-        formats.load_files([write(tmp_path, data)])
+        format_load.load_files([write(tmp_path, data)])
 
     assert [
         error.split(": the ")[1].split(" is left out")[0] for error in refused.value.errors

@@ -13,7 +13,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from tests.factories import UserFactory, full_lesson
-from tests.lessons.test_admin import admin_form, change_url, login_verified
+from tests.helpers import log_in_verified
+from tests.lessons.test_admin import admin_form, change_url
 
 PAYLOADS = {
     "script tag": "<script>alert('evil')</script>",
@@ -91,7 +92,7 @@ def save_everywhere(client, lesson, payload):
 def author(client, db):
     user = UserFactory(username="author", is_staff=True)
     user.groups.add(Group.objects.get(name="Instructor"))
-    return login_verified(client, user)
+    return log_in_verified(client, user)
 
 
 def commit(client, lesson, kind, item, answer):

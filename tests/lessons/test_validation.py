@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from lessons import formats
+from lessons import format_export, formats
 from lessons.forms import QuestionForm
 from lessons.management.commands.load_lessons import SHIPPED
 from lessons.models import Lesson, QuestionKind
@@ -229,17 +229,17 @@ def test_deletion_blockers_protects_a_lesson_with_progress_or_attempts(db):
 
 
 def test_lesson_import_writes_a_valid_file_and_reports_nothing(db):
-    text = formats.export(full_lesson(slug="to-copy"))
+    text = format_export.export(full_lesson(slug="to-copy"))
     Lesson.objects.all().delete()
     lesson, problems = lesson_import(text=text, source="copy.yaml")
     assert problems == []
     assert lesson.slug == "to-copy"
     assert lesson.steps.count() == 3
-    assert formats.export(lesson) == text
+    assert format_export.export(lesson) == text
 
 
 def test_lesson_import_refuses_a_missing_prerequisite_and_writes_nothing(db):
-    document = formats.to_document(full_lesson(slug="needs-more"))
+    document = format_export.to_document(full_lesson(slug="needs-more"))
     Lesson.objects.all().delete()
     document["overview"]["prerequisites"] = ["not-there"]
     with pytest.raises(formats.LessonFormatError, match="no lesson with slug 'not-there'"):
@@ -251,7 +251,7 @@ def test_lesson_import_refuses_to_drop_content_learners_answered(db):
     lesson = full_lesson(slug="answered")
     myth = lesson.myths.get(order=2)
     commit_record(learner=LearnerFactory(), kind="myth", item=myth, answer="yes")
-    document = formats.to_document(lesson)
+    document = format_export.to_document(lesson)
     document["myths"] = document["myths"][:1]
     with pytest.raises(formats.LessonFormatError, match=r"answered\.yaml: the myth .* is left out"):
         lesson_import(text=formats.yaml.safe_dump(document), source="answered.yaml")

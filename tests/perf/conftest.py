@@ -7,7 +7,6 @@ from django.urls import reverse
 from lessons import cache as content_cache
 from trainer import pagecache
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 MANIFEST_STORAGE = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -12,7 +12,6 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from lessons.modes import MODES
 from quizzes.models import Attempt
 from tests.factories import (
     AssignmentFactory,
@@ -21,7 +20,9 @@ from tests.factories import (
     UserFactory,
     full_lesson,
 )
-from tests.perf.conftest import HTMX, commit_everything, commit_url, expected_option
+from tests.helpers import HTMX
+from tests.perf.conftest import commit_everything, commit_url, expected_option
+from trainer.views import MODE_PAGES
 
 pytestmark = pytest.mark.django_db
 
@@ -73,11 +74,11 @@ def lesson():
 
 def test_catalog_stays_within_query_budget(client, lesson):
     full_lesson()
-    client.get(reverse("catalog"))  # each lesson's content (for its minutes) comes cached
-    within("catalog", queries(client, "get", reverse("catalog")))
+    client.get(reverse("trainer:catalog"))  # each lesson's content (for its minutes) comes cached
+    within("catalog", queries(client, "get", reverse("trainer:catalog")))
     commit_everything(client, lesson)
-    client.get(reverse("catalog"))
-    within("catalog-learner", queries(client, "get", reverse("catalog")))
+    client.get(reverse("trainer:catalog"))
+    within("catalog-learner", queries(client, "get", reverse("trainer:catalog")))
 
 
 def test_lesson_page_stays_within_query_budget_for_a_visitor(client, lesson):
@@ -101,10 +102,10 @@ def test_lesson_page_query_count_is_the_same_for_a_small_and_a_large_lesson(clie
     assert counts[0] == counts[1]
 
 
-@pytest.mark.parametrize("mode", [m.slug for m in MODES if m.url_name == "mode"])
+@pytest.mark.parametrize("mode", MODE_PAGES)
 def test_lesson_mode_pages_stay_within_query_budget(client, lesson, mode):
     commit_everything(client, lesson)
-    url = reverse("lesson-mode", kwargs={"slug": lesson.slug, "mode": mode})
+    url = reverse("trainer:lesson-mode", kwargs={"slug": lesson.slug, "mode": mode})
     client.get(url)
     within("lesson-mode", queries(client, "get", url))
 
@@ -160,13 +161,13 @@ def test_pattern_test_pages_stay_within_query_budget(client, lesson):
 
 
 def test_my_learning_stays_within_query_budget(client, lesson):
-    within("my-learning", queries(client, "get", reverse("my-learning")))
+    within("my-learning", queries(client, "get", reverse("trainer:my-learning")))
     user = UserFactory()
     client.force_login(user)
     commit_everything(client, lesson)
     AssignmentFactory(team=MembershipFactory(user=user).team, lesson=lesson)
-    client.get(reverse("my-learning"))
-    within("my-learning-user", queries(client, "get", reverse("my-learning")))
+    client.get(reverse("trainer:my-learning"))
+    within("my-learning-user", queries(client, "get", reverse("trainer:my-learning")))
 
 
 @pytest.mark.parametrize("name", ["accounts:login", "accounts:signup", "accounts:password_reset"])
@@ -176,7 +177,7 @@ def test_account_pages_stay_within_query_budget(client, name):
 
 def test_password_change_page_stays_within_query_budget(client):
     client.force_login(UserFactory())
-    client.get(reverse("catalog"))
+    client.get(reverse("trainer:catalog"))
     within("account-page-user", queries(client, "get", reverse("accounts:password_change")))
 
 
@@ -199,12 +200,12 @@ def test_team_dashboard_query_count_does_not_grow_with_members(client, lesson):
 def test_catalog_query_count_does_not_grow_with_lessons_started(client, lesson):
     others = [full_lesson(steps=1, practice=0) for _ in range(3)]
     commit_everything(client, lesson)
-    client.get(reverse("catalog"))
-    one = queries(client, "get", reverse("catalog"))
+    client.get(reverse("trainer:catalog"))
+    one = queries(client, "get", reverse("trainer:catalog"))
     for other in others:
         commit_everything(client, other)
-    client.get(reverse("catalog"))
-    assert queries(client, "get", reverse("catalog")) == one
+    client.get(reverse("trainer:catalog"))
+    assert queries(client, "get", reverse("trainer:catalog")) == one
 
 
 def test_commit_costs_one_query_more_with_learning_records_on(client, lesson):

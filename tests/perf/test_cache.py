@@ -18,7 +18,8 @@ from tests.factories import (
     SolutionStepFactory,
     full_lesson,
 )
-from tests.perf.conftest import HTMX, commit_url
+from tests.helpers import HTMX
+from tests.perf.conftest import commit_url
 from trainer import pagecache
 from trainer.views import mode_url
 

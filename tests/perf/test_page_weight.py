@@ -12,7 +12,8 @@ from django.templatetags.static import static
 from django.test import RequestFactory, override_settings
 from whitenoise.middleware import WhiteNoiseMiddleware
 
-from tests.perf.conftest import HTMX, MANIFEST_STORAGE, commit_url, expected_option
+from tests.helpers import HTMX
+from tests.perf.conftest import MANIFEST_STORAGE, commit_url, expected_option
 
 pytestmark = pytest.mark.django_db
 

@@ -159,7 +159,7 @@ def test_parallel_first_commits_of_a_new_visitor_make_one_learner(commits):
     right = sum(m.true_answer for m in myths)
     for _, session in results:
         browser.cookies[settings.SESSION_COOKIE_NAME] = session
-        page = page_text(browser.get(reverse("lesson-mode", args=[lesson.slug, "myths"])))
+        page = page_text(browser.get(reverse("trainer:lesson-mode", args=[lesson.slug, "myths"])))
         assert f"Round complete: {right} of {commits} right" in page
 
 
@@ -244,8 +244,12 @@ def test_parallel_first_acts_of_every_kind_make_one_learner():
         commit_send(browser, lesson.myths.first(), "myth", "no"),
         commit_send(browser, first, "question", str(first.choices.first().pk)),
         (browser, reverse("quizzes:hint", args=[lesson.slug, second.pk]), {}),
-        (browser, reverse("step-read", args=[lesson.slug, plain.pk]), {}),
-        (browser, reverse("flashcard-rate", args=[lesson.slug]), {"card": card.key, "rating": "3"}),
+        (browser, reverse("trainer:step-read", args=[lesson.slug, plain.pk]), {}),
+        (
+            browser,
+            reverse("trainer:flashcard-rate", args=[lesson.slug]),
+            {"card": card.key, "rating": "3"},
+        ),
     ]
 
     statuses = [status for status, _ in posts_at_once(sends)]

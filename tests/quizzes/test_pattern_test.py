@@ -4,13 +4,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from quizzes.errors import CommitRefused
 from quizzes.models import Attempt, Commit
-from quizzes.services import CommitRefused, attempt_finish, attempt_open, commit_record
+from quizzes.services import attempt_finish, attempt_open, commit_record
 from tests.factories import LearnerFactory, QuestionFactory, UserFactory, full_lesson
-from tests.helpers import page_text, text
+from tests.helpers import HTMX, page_text, text
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
@@ -115,9 +115,9 @@ def test_full_test_gives_score_verdict_review_and_links(client, lesson):
     assert f"{lesson.get_absolute_url()}#step-2" in result.content.decode()
     progress = attempt.learner.progress.get(lesson=lesson)
     assert (progress.test_latest_verdict, progress.test_best_verdict) == ("strong", "strong")
-    catalog = page_text(client.get(reverse("catalog")))
+    catalog = page_text(client.get(reverse("trainer:catalog")))
     assert "Pattern test: latest Strong, best Strong" in catalog
-    mine = page_text(client.get(reverse("my-learning")))
+    mine = page_text(client.get(reverse("trainer:my-learning")))
     assert f"latest Strong ({10 - easy} / 10), best Strong" in mine
 
 

@@ -3,9 +3,9 @@ from django.db.models import ProtectedError
 
 from lessons.models import QuestionKind
 from quizzes import signals, sql
+from quizzes.errors import CommitRefused, NotFound, NotOpen
 from quizzes.models import Attempt, Commit, Learner
 from quizzes.services import (
-    CommitRefused,
     attempt_open,
     attempt_restart,
     commit_record,
@@ -79,9 +79,8 @@ def test_commit_record_myth_correctness(lesson, learner):
 def test_commit_record_question_needs_the_learners_attempt(lesson, learner):
     question = lesson.questions.first()
     answer = str(question.choices.first().pk)
-    with pytest.raises(CommitRefused) as refused:
+    with pytest.raises(NotFound):
         commit_record(learner=learner, kind="question", item=question, answer=answer)
-    assert refused.value.status == 404
     someone_else = attempt_open(learner=LearnerFactory(), lesson=lesson, kind="practice")
     with pytest.raises(CommitRefused):
         commit_record(
@@ -124,7 +123,7 @@ def test_commit_to_a_finished_attempt_is_refused(lesson, learner):
     attempt = answer_all(learner, lesson)
     Commit.objects.filter(attempt=attempt).first().delete()
     question = lesson.questions.first()
-    with pytest.raises(CommitRefused) as refused:
+    with pytest.raises(NotOpen):
         commit_record(
             learner=learner,
             kind="question",
@@ -132,7 +131,6 @@ def test_commit_to_a_finished_attempt_is_refused(lesson, learner):
             answer=str(question.choices.first().pk),
             attempt=attempt,
         )
-    assert refused.value.status == 409
 
 
 def test_attempt_restart_keeps_history_and_numbers_attempts(lesson, learner):

@@ -4,10 +4,9 @@ from django.urls import reverse
 
 from quizzes.models import Attempt, Commit, HintRequest, Learner
 from tests.factories import LessonFactory, full_lesson
-from tests.helpers import page_text, text
+from tests.helpers import HTMX, page_text, text
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def commit_url(lesson, kind, pk):
@@ -300,9 +299,9 @@ def test_lesson_page_with_commits_keeps_a_fixed_query_count(
 def test_catalog_and_my_learning_show_progress(client, lesson, step):
     LessonFactory(title="Untouched pattern")
     client.post(commit_url(lesson, "step", step.pk), {"answer": expected(step)})
-    catalog = page_text(client.get(reverse("catalog")))
+    catalog = page_text(client.get(reverse("trainer:catalog")))
     assert "20% complete" in catalog
-    mine = page_text(client.get(reverse("my-learning")))
+    mine = page_text(client.get(reverse("trainer:my-learning")))
     assert lesson.full_title in mine
     assert "Untouched pattern" not in mine
     assert "1 / 1" in mine

@@ -157,7 +157,7 @@ def csrf_client(user=None, verified=False):
     client = Client(enforce_csrf_checks=True, raise_request_exception=False)
     if user is not None:
         log_in_verified(client, user) if verified else client.force_login(user)
-    client.get(reverse("catalog"))
+    client.get(reverse("trainer:catalog"))
     return client
 
 

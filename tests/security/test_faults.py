@@ -11,6 +11,7 @@ from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
 
+from quizzes.items import ITEM_TYPES
 from quizzes.models import Commit, Learner
 from tests.factories import UserFactory, full_lesson
 from trainer.security import views
@@ -92,10 +93,10 @@ def test_outage_during_the_session_read_in_middleware_also_answers_503(db):
     client = Client(raise_request_exception=False)
     client.force_login(UserFactory())
     with outage():
-        response = client.get(reverse("my-learning"))
+        response = client.get(reverse("trainer:my-learning"))
     assert response.status_code == 503
     assert_no_leaks(response)
-    assert client.get(reverse("my-learning")).status_code == 200
+    assert client.get(reverse("trainer:my-learning")).status_code == 200
 
 
 def test_health_reports_ok_while_the_database_answers(client, django_assert_max_num_queries):
@@ -258,10 +259,12 @@ def test_commit_waiting_on_a_locked_learner_answers_503_quickly_and_writes_nothi
     first = reverse("quizzes:commit", args=[lesson.slug, "myth", myth.pk])
     assert client.post(first, {"answer": "no"}).status_code == 302
     learner = Learner.objects.get()
-    second = reverse("quizzes:commit", args=[lesson.slug, "pitfall", lesson.pitfalls.first().pk])
+    pitfall = lesson.pitfalls.first()
+    second = reverse("quizzes:commit", args=[lesson.slug, "pitfall", pitfall.pk])
+    answer = ITEM_TYPES["pitfall"].options(pitfall)[0].key
     with row_locked_elsewhere(Learner, learner.pk):
         started = time.monotonic()
-        response = client.post(second, {"answer": "wrong"}, headers={"HX-Request": "true"})
+        response = client.post(second, {"answer": answer}, headers={"HX-Request": "true"})
         waited = time.monotonic() - started
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
@@ -269,7 +272,7 @@ def test_commit_waiting_on_a_locked_learner_answers_503_quickly_and_writes_nothi
     assert settings.DB_LOCK_TIMEOUT <= waited < settings.DB_LOCK_TIMEOUT + 3
     assert_no_leaks(response)
     assert Commit.objects.count() == 1
-    assert client.post(second, {"answer": "wrong"}).status_code == 302
+    assert client.post(second, {"answer": answer}).status_code == 302
     assert Commit.objects.count() == 2
 
 

@@ -51,7 +51,7 @@ def test_public_catalog_stays_cacheable_for_a_first_time_visitor(client):
     assert not no_store(response)
 
 
-@pytest.mark.parametrize("name", ["catalog", "my-learning", "security:two-factor"])
+@pytest.mark.parametrize("name", ["trainer:catalog", "trainer:my-learning", "security:two-factor"])
 def test_pages_for_a_signed_in_user_are_never_stored(client, name):
     client.force_login(UserFactory())
     assert no_store(client.get(reverse(name)))
@@ -71,7 +71,7 @@ def test_pages_for_an_anonymous_learner_with_commits_are_never_stored(client):
     response = client.post(url, {"answer": "yes"}, headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert no_store(response)
-    for page in ("/", lesson.get_absolute_url(), reverse("my-learning")):
+    for page in ("/", lesson.get_absolute_url(), reverse("trainer:my-learning")):
         assert no_store(client.get(page)), page
 
 
@@ -100,7 +100,7 @@ def test_pages_and_fragments_vary_on_the_htmx_header(client):
     """A URL that answers htmx with a fragment and a browser with the whole page says so, so
     no cache, the browser's back button included, serves one in place of the other."""
     lesson = full_lesson()
-    url = reverse("lesson-mode", args=[lesson.slug, "myths"])
+    url = reverse("trainer:lesson-mode", args=[lesson.slug, "myths"])
     for headers in ({}, {"HX-Request": "true"}):
         response = client.get(url, headers=headers)
         assert response.status_code == 200

@@ -111,7 +111,7 @@ def test_logout_ends_the_users_other_sessions(client):
     log_in(phone, user)
     assert UserSession.objects.filter(user=user).count() == 2
     laptop.post(reverse("accounts:logout"))
-    assert phone.get(reverse("my-learning")).context["user"].is_anonymous
+    assert phone.get(reverse("trainer:my-learning")).context["user"].is_anonymous
     assert not UserSession.objects.filter(user=user).exists()
 
 
@@ -121,7 +121,7 @@ def test_logout_leaves_other_users_sessions_alone(client):
     theirs = Client()
     log_in(theirs, someone)
     client.post(reverse("accounts:logout"))
-    assert theirs.get(reverse("my-learning")).context["user"] == someone
+    assert theirs.get(reverse("trainer:my-learning")).context["user"] == someone
 
 
 def test_password_change_ends_other_sessions_and_keeps_this_one(client):
@@ -135,8 +135,8 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(client):
         {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )
     assert response.status_code == 302
-    assert client.get(reverse("my-learning")).context["user"] == user
-    assert phone.get(reverse("my-learning")).context["user"].is_anonymous
+    assert client.get(reverse("trainer:my-learning")).context["user"] == user
+    assert phone.get(reverse("trainer:my-learning")).context["user"].is_anonymous
     # The session that changed the password moved to a new key, and the index followed.
     assert client.session.session_key != old_key
     assert UserSession.objects.filter(session_key=client.session.session_key).exists()
@@ -154,7 +154,7 @@ def test_idle_session_ends_and_says_why(client, settings):
     user = UserFactory()
     log_in(client, user)
     age(client, seen=61)
-    response = client.get(reverse("my-learning"))
+    response = client.get(reverse("trainer:my-learning"))
     assert response.status_code == 302
     assert response["Location"] == reverse("security:session-ended") + "?why=idle"
     assert not signed_in(client)
@@ -167,16 +167,16 @@ def test_activity_keeps_an_idle_timer_from_running_out(client, settings):
     settings.SESSION_IDLE_TIMEOUT = 60
     log_in(client, UserFactory())
     age(client, seen=50)
-    assert client.get(reverse("my-learning")).status_code == 200
+    assert client.get(reverse("trainer:my-learning")).status_code == 200
     assert time.time() - client.session[SEEN_AT] < 5
-    assert client.get(reverse("my-learning")).status_code == 200
+    assert client.get(reverse("trainer:my-learning")).status_code == 200
 
 
 def test_session_ends_at_the_absolute_limit_despite_activity(client, settings):
     settings.SESSION_ABSOLUTE_TIMEOUT = 3600
     log_in(client, UserFactory())
     age(client, login=3601, seen=1)
-    response = client.get(reverse("my-learning"))
+    response = client.get(reverse("trainer:my-learning"))
     assert response["Location"] == reverse("security:session-ended") + "?why=absolute"
     assert "at most 1 hour" in client.get(response["Location"]).content.decode()
 
@@ -185,7 +185,7 @@ def test_expired_htmx_request_is_redirected_by_a_header(client, settings):
     settings.SESSION_IDLE_TIMEOUT = 60
     log_in(client, UserFactory())
     age(client, seen=120)
-    response = client.get(reverse("my-learning"), headers={"HX-Request": "true"})
+    response = client.get(reverse("trainer:my-learning"), headers={"HX-Request": "true"})
     assert response["HX-Redirect"] == reverse("security:session-ended") + "?why=idle"
 
 

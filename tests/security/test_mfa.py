@@ -319,7 +319,7 @@ def test_totp_code_is_accepted_once(client):
     response = verify(client, code)
     assert response.status_code == 200
     assert "used already" in response.content.decode()
-    assert client.get(reverse("my-learning")).status_code == 302
+    assert client.get(reverse("trainer:my-learning")).status_code == 302
 
 
 def test_the_enrolment_code_cannot_complete_a_login(client):
@@ -407,7 +407,7 @@ def test_verify_ignores_an_offsite_next(client):
     device, _ = enrol(user)
     log_in(client, user)
     response = verify(client, totp_code(device.key, 1), next="https://evil.example/")
-    assert response["Location"] == reverse("catalog")
+    assert response["Location"] == reverse("trainer:catalog")
 
 
 def test_turning_off_takes_a_current_code(client, settings):

@@ -59,7 +59,7 @@ def test_flashcard_rating_in_other_digits_is_400_and_records_nothing(client, les
     """POST flashcards/rate/ with rating=² (or ①, ٣ ...) is refused, not a 500 or a review."""
     card = cards_for(Lesson.objects.with_content().get(pk=lesson.pk))[0]
     response = client.post(
-        reverse("flashcard-rate", args=[lesson.slug]), {"card": card.key, "rating": digit}
+        reverse("trainer:flashcard-rate", args=[lesson.slug]), {"card": card.key, "rating": digit}
     )
     assert response.status_code == 400
     assert not CardSchedule.objects.exists()
@@ -76,7 +76,7 @@ def test_position_parameters_in_other_digits_are_400(client, lesson, name, param
     if name == "practice":
         url = reverse("quizzes:practice", args=[lesson.slug])
     else:
-        url = reverse("lesson-mode", args=[lesson.slug, name])
+        url = reverse("trainer:lesson-mode", args=[lesson.slug, name])
     assert client.get(url, {param: "1"}).status_code == 200
     assert client.get(url, {param: digit}).status_code == 400
 

@@ -17,13 +17,16 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from lessons.models import Lesson, QuestionKind
-from lessons.modes import MODES
+from quizzes.models import Verdict
 from tests.factories import AssignmentFactory, MembershipFactory, TeamFactory, UserFactory
 from trainer import pagecache
+from trainer.certificates.models import Certificate
+from trainer.views import MODE_PAGES
 
 pytestmark = pytest.mark.django_db
 WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
@@ -53,7 +56,16 @@ def world(iam):
     membership = MembershipFactory(team=team, user=user, role="manager")
     assignment = AssignmentFactory(team=team, lesson=iam)
     step = iam.steps.filter(prediction_prompt="").first()
+    certificate = Certificate.objects.create(
+        user=user,
+        lesson=iam,
+        recipient_name="Reader",
+        lesson_title=iam.title,
+        verdict=Verdict.STRONG,
+        earned_at=timezone.now(),
+    )
     return {
+        "certificate": certificate,
         "lesson": iam,
         "team": team,
         "membership": membership,
@@ -73,14 +85,17 @@ def urls(world):
         "quizzes:commit": {"kind": "myth", "pk": lesson.myths.first().pk},
         "quizzes:hint": {"pk": practice.pk},
         "quizzes:test-answer": {"number": 1, "pk": test.pk},
-        "step-read": {"pk": world["step"].pk},
+        "trainer:step-read": {"pk": world["step"].pk},
         "teams:member-remove": {"pk": world["membership"].pk},
         "teams:assignment-edit": {"pk": world["assignment"].pk},
         "teams:assignment-delete": {"pk": world["assignment"].pk},
     }
+    public_id = {"public_id": world["certificate"].public_id}
+    by_route.update({f"certificates:{name}": public_id for name in ("detail", "pdf", "credential")})
     generic = {
         "number": 1,
         "pk": lesson.pk,
+        "public_id": "00000000-0000-4000-8000-000000000001",
         "object_id": lesson.pk,
         "app_label": "lessons",
         "content_type_id": ContentType.objects.get_for_model(Lesson).pk,
@@ -93,8 +108,8 @@ def urls(world):
     }
     found = []
     for name, params in routes():
-        if name == "lesson-mode":
-            for mode in (m.slug for m in MODES if m.url_name == "mode"):
+        if name == "trainer:lesson-mode":
+            for mode in MODE_PAGES:
                 url = reverse(name, kwargs={"slug": lesson.slug, "mode": mode})
                 found += [url, *(url + query for query in MODE_QUERIES.get(mode, []))]
             continue
@@ -151,8 +166,8 @@ def test_a_visitor_browsing_modes_gets_no_session_and_the_catalog_offers_no_resu
     """Moving between modes of a lesson leaves no trace for a visitor with no records."""
     client = Client()
     for mode in ("myths", "pitfalls", "overview"):
-        client.get(reverse("lesson-mode", kwargs={"slug": iam.slug, "mode": mode}))
-    catalog = client.get(reverse("catalog"))
+        client.get(reverse("trainer:lesson-mode", kwargs={"slug": iam.slug, "mode": mode}))
+    catalog = client.get(reverse("trainer:catalog"))
     assert settings.SESSION_COOKIE_NAME not in client.cookies
     assert Session.objects.count() == 0
     assert "Continue" not in catalog.content.decode()

@@ -75,7 +75,7 @@ def test_repeated_query_parameter_is_400(client, lesson):
     practice = reverse("quizzes:practice", args=[lesson.slug])
     assert client.get(practice, {"q": "1"}).status_code == 200
     assert client.get(practice, {"q": ["1", "2"]}).status_code == 400
-    assert client.get(reverse("catalog"), {"x": ["1", "1"]}).status_code == 400
+    assert client.get(reverse("trainer:catalog"), {"x": ["1", "1"]}).status_code == 400
 
 
 def test_single_values_still_commit(client, lesson):
@@ -177,7 +177,7 @@ def test_small_file_part_does_not_stop_a_commit(client, lesson):
 def test_body_over_the_limit_is_413_on_a_get_too(client, settings):
     """The limit holds for every method and URL, whatever the body is."""
     body = b"x" * (settings.MAX_REQUEST_BYTES + 1)
-    response = client.generic("GET", reverse("catalog"), body, content_type="text/plain")
+    response = client.generic("GET", reverse("trainer:catalog"), body, content_type="text/plain")
     assert response.status_code == 413
 
 
@@ -210,7 +210,7 @@ def test_chunked_body_without_a_length_is_413(client, lesson):
 
 def test_malformed_content_length_is_400(client):
     """A length that is not ASCII digits is not a length."""
-    response = client.generic("POST", reverse("catalog"), b"", CONTENT_LENGTH="²")
+    response = client.generic("POST", reverse("trainer:catalog"), b"", CONTENT_LENGTH="²")
     assert response.status_code == 400
 
 

@@ -116,7 +116,7 @@ def test_sessions_round_trip_through_the_shared_cache_as_json(redis):
     assert response.status_code == 302
     session_key = client.cookies[django_settings.SESSION_COOKIE_NAME].value
     Session.objects.filter(session_key=session_key).delete()
-    response = client.get(reverse("my-learning"))
+    response = client.get(reverse("trainer:my-learning"))
     assert response.wsgi_request.user == user
     raw = redis.client.get_client().get(redis.make_key(SESSION_PREFIX + session_key))
     assert json.loads(raw)["_auth_user_id"] == str(user.pk)

@@ -8,7 +8,7 @@ from django.core.management.base import SystemCheckError
 from django.urls import reverse
 
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
-from tests.security.conftest import log_in_verified
+from tests.helpers import log_in_verified
 from trainer.sso.models import DirectoryMembership, GroupMapping
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,7 @@ def test_password_pages_are_gone_with_password_login_off(client, password_off, n
 
 def test_nav_hides_sign_up_with_password_login_off(client, password_off):
     """The site's navigation offers no sign-up when there are no passwords."""
-    page = client.get(reverse("catalog")).content.decode()
+    page = client.get(reverse("trainer:catalog")).content.decode()
 
     assert reverse("accounts:signup") not in page
 
@@ -86,7 +86,7 @@ def test_my_learning_names_the_teams_the_directory_chose(client):
     MembershipFactory(user=user, team__name="Book club")
     client.force_login(user)
 
-    page = client.get(reverse("my-learning")).content.decode()
+    page = client.get(reverse("trainer:my-learning")).content.decode()
 
     section = page.split("Teams your organisation put you in", 1)[1].split("</section>")[0]
     assert "Platform (member)" in section
@@ -97,7 +97,9 @@ def test_my_learning_names_the_teams_the_directory_chose(client):
 def test_my_learning_without_directory_teams_has_no_such_section(client):
     client.force_login(MembershipFactory().user)
 
-    assert "Teams your organisation" not in client.get(reverse("my-learning")).content.decode()
+    assert (
+        "Teams your organisation" not in client.get(reverse("trainer:my-learning")).content.decode()
+    )
 
 
 def test_admin_maps_a_group_to_a_team(client):

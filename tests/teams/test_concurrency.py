@@ -10,7 +10,7 @@ from tests.factories import AssignmentFactory
 from tests.helpers import run_in_parallel
 from trainer.teams.models import Invitation, ReminderLog
 from trainer.teams.reminders import reminders_send
-from trainer.teams.services import invitation_import
+from trainer.teams.roster_import import invitation_import
 
 pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 4

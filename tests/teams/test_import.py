@@ -13,10 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import UserFactory
-from tests.helpers import page_text
-from tests.security.conftest import log_in_verified
+from tests.helpers import log_in_verified, page_text
 from trainer.audit.models import Action, AuditEvent
-from trainer.teams import services
+from trainer.teams import roster_import, services
 from trainer.teams.forms import IMPORT_SALT, preview_token
 from trainer.teams.models import Invitation, InvitationStatus, Membership
 from trainer.teams.roster import Row
@@ -397,10 +396,10 @@ def test_invitation_import_writes_all_or_nothing(team, manager, monkeypatch):
             raise RuntimeError("the database went away")
         return write(**kwargs)
 
-    monkeypatch.setattr(services, "_invitation_write", failing_write)
+    monkeypatch.setattr(roster_import, "_invitation_write", failing_write)
     rows = [(f"p{n}@example.com", "member") for n in range(5)]
     with pytest.raises(RuntimeError):
-        services.invitation_import(
+        roster_import.invitation_import(
             team=team, rows=rows, previewed_at=timezone.now(), invited_by=manager
         )
     assert len(calls) == 3
@@ -411,7 +410,7 @@ def test_invitation_import_refuses_rows_that_are_not_addresses(team, manager):
     """The service refuses usernames and unknown roles even from a signed preview."""
     for rows in ([("alice", "member")], [("ann@example.com", "owner")]):
         with pytest.raises(services.TeamRefused):
-            services.invitation_import(
+            roster_import.invitation_import(
                 team=team, rows=rows, previewed_at=timezone.now(), invited_by=manager
             )
     assert nothing_written()

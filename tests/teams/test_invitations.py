@@ -150,7 +150,7 @@ def test_a_pending_invitee_gets_no_reminder_and_is_not_in_the_summary(team, invi
 
 def test_my_learning_lists_an_open_invitation_with_accept_and_decline(client, invited):
     client.force_login(invited.user)
-    response = client.get(reverse("my-learning"))
+    response = client.get(reverse("trainer:my-learning"))
     html = response.content.decode()
     assert "Platform security" in html
     accept = url("invitation-accept", invited.pk)
@@ -351,7 +351,7 @@ def test_manager_withdraws_an_invitation(client, manager, team, invited):
     assert response.status_code == 302
     assert Invitation.objects.get(pk=invited.pk).status == InvitationStatus.REVOKED
     client.force_login(invited.user)
-    assert "Platform security" not in client.get(reverse("my-learning")).content.decode()
+    assert "Platform security" not in client.get(reverse("trainer:my-learning")).content.decode()
 
 
 def test_withdrawing_another_team_s_invitation_is_404(client, manager, team, other_team):

@@ -14,7 +14,7 @@ from tests.factories import (
     UserFactory,
     full_lesson,
 )
-from trainer.teams import reports
+from trainer.teams import csv_export, misconceptions, my_learning, reports
 from trainer.teams.rules import State
 
 from .conftest import complete, progress_for
@@ -124,7 +124,7 @@ def test_misconceptions_link_a_test_question_to_the_step_it_teaches(team, member
     commit_record(
         learner=learner, kind="question", item=question, answer=str(wrong.pk), attempt=attempt
     )
-    [item] = reports.misconceptions(team, reports.team_assignments(team))
+    [item] = misconceptions.misconceptions(team, reports.team_assignments(team))
     assert item.url == f"{lesson.get_absolute_url()}#step-2"
     assert item.label == question.stem
 
@@ -134,14 +134,14 @@ def test_misconceptions_ignore_lessons_not_assigned(team, member, assignment):
     elsewhere = full_lesson(steps=1, practice=0)
     learner = progress_for(member, elsewhere).learner
     commit_record(learner=learner, kind="myth", item=elsewhere.myths.get(order=1), answer="yes")
-    assert reports.misconceptions(team, reports.team_assignments(team)) == []
+    assert misconceptions.misconceptions(team, reports.team_assignments(team)) == []
 
 
 @pytest.mark.django_db
 def test_assigned_to_lists_the_users_assignments_across_teams(member, assignment, other_team):
     MembershipFactory(team=other_team, user=member)
     theirs = other_team.assignments.get()
-    items = reports.assigned_to(member, today=TODAY)
+    items = my_learning.assigned_to(member, today=TODAY)
     assert {item.assignment for item in items} == {assignment, theirs}
     assert all(item.cell.state == State.NOT_STARTED for item in items)
 
@@ -150,14 +150,14 @@ def test_assigned_to_lists_the_users_assignments_across_teams(member, assignment
 def test_assigned_to_leaves_out_drafts_and_teams_one_manages(manager, member, assignment):
     assignment.lesson.published = False
     assignment.lesson.save()
-    assert reports.assigned_to(member, today=TODAY) == []
-    assert reports.assigned_to(manager, today=TODAY) == []
+    assert my_learning.assigned_to(member, today=TODAY) == []
+    assert my_learning.assigned_to(manager, today=TODAY) == []
 
 
 @given(st.text())
 def test_csv_safe_never_starts_a_cell_with_a_formula_character(value):
-    cell = reports.csv_safe(value)
-    assert not cell.startswith(reports.FORMULA_STARTS)
+    cell = csv_export.csv_safe(value)
+    assert not cell.startswith(csv_export.FORMULA_STARTS)
     assert cell in {value, f"'{value}"}
 
 
@@ -166,15 +166,15 @@ def test_csv_safe_never_starts_a_cell_with_a_formula_character(value):
     [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("ok", "ok")],
 )
 def test_csv_safe_prefixes_formula_cells_with_a_quote(value, cell):
-    assert reports.csv_safe(value) == cell
+    assert csv_export.csv_safe(value) == cell
 
 
 def test_iso_utc_writes_utc_with_a_z():
     from zoneinfo import ZoneInfo
 
     paris = datetime(2026, 12, 1, 4, 0, 30, 999, tzinfo=ZoneInfo("Europe/Paris"))
-    assert reports.iso_utc(paris) == "2026-12-01T03:00:30Z"
-    assert reports.iso_utc(None) == ""
+    assert csv_export.iso_utc(paris) == "2026-12-01T03:00:30Z"
+    assert csv_export.iso_utc(None) == ""
 
 
 @pytest.mark.django_db
@@ -189,8 +189,8 @@ def test_misconceptions_count_a_pattern_test_only_once_it_is_finished(team, memb
     commit_record(
         learner=learner, kind="question", item=question, answer=str(wrong.pk), attempt=attempt
     )
-    assert reports.misconceptions(team, reports.team_assignments(team)) == []
+    assert misconceptions.misconceptions(team, reports.team_assignments(team)) == []
     attempt_finish(learner=learner, attempt=attempt)
-    [item] = reports.misconceptions(team, reports.team_assignments(team))
+    [item] = misconceptions.misconceptions(team, reports.team_assignments(team))
     assert item.label == question.stem
     assert item.learners == 1

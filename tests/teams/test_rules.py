@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from quizzes import scoring
 from quizzes.models import Verdict
 from trainer.teams import rules
 from trainer.teams.rules import Facts, State
@@ -82,7 +83,7 @@ def test_state_strong_verdict_without_completing_the_lesson_is_not_complete():
     ],
 )
 def test_verdict_meets_orders_strong_above_almost_above_needs_work(best, minimum, meets):
-    assert rules.verdict_meets(best, minimum) is meets
+    assert scoring.verdict_meets(best, minimum) is meets
 
 
 def test_completed_at_without_a_minimum_is_the_lessons_completion():

@@ -726,7 +726,7 @@ def test_my_learning_lists_my_assignments_with_due_dates_and_state(
 ):
     progress_for(member, assignment.lesson, percent=40)
     client.force_login(member)
-    response = client.get(reverse("my-learning"))
+    response = client.get(reverse("trainer:my-learning"))
     text = page_text(response)
     assert "Assigned to me" in text
     assert assignment.lesson.full_title in text
@@ -740,13 +740,13 @@ def test_my_learning_lists_my_assignments_with_due_dates_and_state(
 
 def test_my_learning_without_assignments_has_no_assigned_section(client):
     client.force_login(UserFactory())
-    response = client.get(reverse("my-learning"))
+    response = client.get(reverse("trainer:my-learning"))
     assert "Assigned to me" not in page_text(response)
 
 
 def test_my_learning_does_not_list_teams_a_manager_runs(client, manager, assignment):
     client.force_login(manager)
-    assert "Assigned to me" not in page_text(client.get(reverse("my-learning")))
+    assert "Assigned to me" not in page_text(client.get(reverse("trainer:my-learning")))
 
 
 @pytest.fixture
@@ -763,6 +763,6 @@ def with_teams_context(settings):
 
 def test_nav_offers_my_teams_to_a_manager_only(client, with_teams_context, manager, member):
     client.force_login(manager)
-    assert "My teams" in page_text(client.get(reverse("catalog")))
+    assert "My teams" in page_text(client.get(reverse("trainer:catalog")))
     client.force_login(member)
-    assert "My teams" not in page_text(client.get(reverse("catalog")))
+    assert "My teams" not in page_text(client.get(reverse("trainer:catalog")))

@@ -57,7 +57,7 @@ def test_account_page_redirects_logged_in_user_to_catalog(client, name):
     client.force_login(UserFactory())
     response = client.get(reverse(name))
     assert response.status_code == 302
-    assert response["Location"] == reverse("catalog")
+    assert response["Location"] == reverse("trainer:catalog")
 
 
 def test_signup_creates_user_logs_in_and_redirects_to_next(client):
@@ -73,7 +73,7 @@ def test_signup_creates_user_logs_in_and_redirects_to_next(client):
 def test_signup_without_email_is_accepted(client):
     response = signup(client)
     assert response.status_code == 302
-    assert response["Location"] == reverse("catalog")
+    assert response["Location"] == reverse("trainer:catalog")
     assert User.objects.get(username="newcomer").email == ""
 
 
@@ -81,7 +81,7 @@ def test_signup_ignores_offsite_next(client):
     """An open redirect would let a phishing link pass through our domain."""
     response = signup(client, next="https://evil.example/")
     assert response.status_code == 302
-    assert response["Location"] == reverse("catalog")
+    assert response["Location"] == reverse("trainer:catalog")
     assert User.objects.filter(username="newcomer").exists()
 
 
@@ -154,7 +154,7 @@ def test_logout_refuses_get_and_logs_out_on_post(client):
     assert logged_in_user_id(client) is not None
     response = client.post(reverse("accounts:logout"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("catalog")
+    assert response["Location"] == reverse("trainer:catalog")
     assert logged_in_user_id(client) is None
 
 

@@ -53,7 +53,7 @@ def test_set_theme_refuses_an_unknown_theme(client, value):
 def test_set_theme_never_redirects_off_site(client):
     """``next`` pointing elsewhere is ignored: the visitor lands on the catalog."""
     response = client.post(reverse("theme"), {"theme": "dark", "next": "https://evil.example/"})
-    assert response["Location"] == reverse("catalog")
+    assert response["Location"] == reverse("trainer:catalog")
 
 
 def test_set_theme_refuses_get(client):

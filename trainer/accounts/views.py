@@ -63,9 +63,9 @@ class LoginView(auth_views.LoginView):
 def signup(request):
     """Create an account, sign in (firing ``user_logged_in``) and go on to ``next``."""
     if request.user.is_authenticated:
-        return redirect("catalog")
+        return redirect("trainer:catalog")
     form = SignupForm(request.POST) if request.method == "POST" else SignupForm()
     if form.is_valid():
         login(request, form.save())
-        return redirect(safe_next(request) or "catalog")
+        return redirect(safe_next(request) or "trainer:catalog")
     return render(request, "registration/signup.html", {"form": form, "next": safe_next(request)})

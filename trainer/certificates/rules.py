@@ -21,7 +21,7 @@ thing for everyone.
 from dataclasses import dataclass
 from datetime import datetime
 
-from trainer.teams.rules import verdict_meets
+from quizzes.scoring import verdict_meets
 
 
 @dataclass(frozen=True)

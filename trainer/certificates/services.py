@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from lessons.models import Lesson, QuestionKind
 from quizzes.models import Attempt, Learner, LessonProgress
-from trainer.teams.rules import VERDICT_RANK
+from quizzes.scoring import VERDICT_RANK
 
 from . import credentials, rules
 from .models import Certificate

@@ -216,7 +216,7 @@ def enrol_link_request(request):
 @require_http_methods(["GET", "POST"])
 def verify(request):
     user = request.user
-    target = safe_next(request) or reverse("catalog")
+    target = safe_next(request) or reverse("trainer:catalog")
     if not mfa.second_factor_enabled(user):
         request.session.pop(MFA_PENDING, None)
         if user.is_staff or user.is_superuser:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from lessons.admin import LabelledTabularInline
+from lessons.admin_base import LabelledTabularInline
 
 from .models import Assignment, Invitation, Membership, ReminderLog, Team
 

@@ -42,10 +42,8 @@ from datetime import date, datetime, timedelta
 
 from django.db import models
 
-from quizzes.models import Verdict
+from quizzes.scoring import verdict_meets
 
-# How strong each verdict is; an absent verdict ranks below all of them.
-VERDICT_RANK = {Verdict.NEEDS_WORK: 1, Verdict.ALMOST: 2, Verdict.STRONG: 3}
 DUE_SOON_DAYS = 3
 INVITATION_DAYS = 14
 
@@ -81,13 +79,6 @@ class Facts:
 
 
 NO_PROGRESS = Facts()
-
-
-def verdict_meets(best: str, minimum: str) -> bool:
-    """Whether a best verdict of ``best`` satisfies a requirement of ``minimum``."""
-    if not minimum:
-        return True
-    return VERDICT_RANK.get(best, 0) >= VERDICT_RANK[minimum]
 
 
 def requirement_met(facts: Facts, *, minimum_verdict: str = "") -> bool:

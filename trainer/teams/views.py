@@ -14,7 +14,16 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from . import permissions, reports, rules, services
+from . import (
+    csv_export,
+    misconceptions,
+    my_learning,
+    permissions,
+    reports,
+    roster_import,
+    rules,
+    services,
+)
 from .forms import (
     AnswerForm,
     AssignmentForm,
@@ -117,7 +126,7 @@ def dashboard(request, slug):
         "assignments": assignments,
         "bars": rules.chart_bars(report.timeline, width=CHART["width"], height=CHART["height"]),
         "chart": CHART,
-        "misconceptions": reports.misconceptions(team, report.assignments),
+        "misconceptions": misconceptions.misconceptions(team, report.assignments),
         "can_manage": permissions.can_manage_team(request.user, team),
     }
     return render(request, "teams/team_dashboard.html", context)
@@ -139,8 +148,8 @@ def export(request, slug):
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
     writer = csv.writer(response)
-    writer.writerow(reports.EXPORT_HEADER)
-    writer.writerows(reports.export_rows(report))
+    writer.writerow(csv_export.EXPORT_HEADER)
+    writer.writerows(csv_export.export_rows(report))
     return response
 
 
@@ -205,7 +214,7 @@ def invitation_import(request, slug):
     if not form.is_valid():
         return _import_page(request, team, form, status=400)
     roster = form.cleaned_data["roster"]
-    rows = services.invitation_import_preview(team=team, roster=roster)
+    rows = roster_import.invitation_import_preview(team=team, roster=roster)
     to_invite = [row for row, status in rows if status == RowStatus.INVITE]
     token = preview_token(team=team, user=request.user, rows=roster.rows, at=timezone.now())
     context = {
@@ -237,7 +246,7 @@ def invitation_import_apply(request, slug):
         return _import_page(request, team, ImportForm(), status=400, error=error)
     preview = form.cleaned_data["token"]
     try:
-        result = services.invitation_import(
+        result = roster_import.invitation_import(
             team=team, rows=preview.rows, previewed_at=preview.at, invited_by=request.user
         )
     except services.TeamRefused as refused:
@@ -311,7 +320,7 @@ def invitation_revoke(request, slug, pk):
 
 def _invitations_context(user, *, announce="", error=""):
     return {
-        "invitations": reports.invitations_for(user),
+        "invitations": my_learning.invitations_for(user),
         "memberships": user.team_memberships.select_related("team").order_by("team__name"),
         "announce": announce,
         "error": error,

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from lessons.formats import export
+from lessons.format_export import export
 from lessons.models import Lesson
 
 

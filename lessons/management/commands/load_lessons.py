@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lessons.formats import LessonFormatError, load_files
+from lessons.format_load import load_files
+from lessons.formats import LessonFormatError
 
 SHIPPED = Path(__file__).resolve().parents[2] / "data"
 
