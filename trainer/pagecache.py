@@ -11,8 +11,9 @@ A page is served from here only when all of these hold:
 - a GET without a query string or HX-Request, from a visitor who is not signed in, has
   no learner in their session and no pending message;
 - the lesson is published; the key holds its version (``updated_at``, moved forward by
-  every edit, see lessons.cache) and a digest of the visitor's session, so a page is only
-  ever reused for a session exactly like the one it was rendered for;
+  every edit, see lessons.cache), the visitor's colour theme (trainer.theme) and a digest
+  of the visitor's session, so a page is only ever reused for a session exactly like the
+  one it was rendered for;
 - the render it came from was a 200 that changed nothing in the session. Decorated views
   must not write to the database for a visitor without a learner (they have no records).
 
@@ -36,6 +37,7 @@ from django.middleware.csrf import get_token
 
 from lessons.models import Lesson
 from quizzes.learners import SESSION_KEY as LEARNER_KEY
+from trainer.theme import theme_of
 
 SIZE = 128  # pages per process, about 35 KB each
 CSRF = re.compile(rb'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")[A-Za-z0-9]{32,64}(?=")')
@@ -93,7 +95,7 @@ def _key(request, slug):
     digest = hashlib.blake2b(
         json.dumps(session, sort_keys=True, default=str).encode(), digest_size=16
     ).hexdigest()
-    return (request.path, *row, digest)
+    return (request.path, theme_of(request), *row, digest)
 
 
 def _version(slug):

@@ -108,6 +108,7 @@ TEMPLATES = [
                 "quizzes.context_processors.learning",
                 "trainer.teams.context_processors.teams",
                 "trainer.sso.context_processors.sign_in",
+                "trainer.theme.theme",
             ],
         },
     },

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from . import theme
 from .certificates import views as certificate_views
 from .security import views as security_views
 
@@ -16,6 +17,7 @@ urlpatterns = [
     # The issuer's did:web document: at the host's root, or under the path SITE_URL has.
     path(".well-known/did.json", certificate_views.did_document, name="did-document"),
     path("did.json", certificate_views.did_document),
+    path("theme/", theme.set_theme, name="theme"),
     path("health/", security_views.health, name="health"),
     path("admin/", admin.site.urls),
 ]

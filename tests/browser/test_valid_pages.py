@@ -111,6 +111,7 @@ class Checks:
 
     def __init__(self, browser, live_server, assert_accessible, assert_valid_html):
         self.browser = browser
+        self.color_scheme = "light"  # a test walking the dark theme sets "dark" first
         self.base_url = live_server.url
         self.axe = assert_accessible
         self.html = assert_valid_html
@@ -119,13 +120,15 @@ class Checks:
         self.contexts = []
 
     def open(self, js=True):
-        context = self.browser.new_context(base_url=self.base_url, java_script_enabled=js)
+        context = self.browser.new_context(
+            base_url=self.base_url, java_script_enabled=js, color_scheme=self.color_scheme
+        )
         self.contexts.append(context)
         page = context.new_page()
         page.on("dialog", lambda dialog: dialog.accept())  # "Finish now?" confirms
         self.html.watch(page)
         if not js:
-            inspector = self.browser.new_context()
+            inspector = self.browser.new_context(color_scheme=self.color_scheme)
             self.contexts.append(inspector)
             self.without_script[page] = inspector.new_page()
         return page
@@ -271,10 +274,18 @@ def commit_every_kind(page, lesson, check, js):
     visit(page, f"/lessons/{slug}/test/{attempt.number}/", check)
 
 
-@pytest.mark.parametrize("js", [True, False], ids=["htmx", "no-js"])
-def test_learner_pages_valid_and_accessible_before_and_after_each_commit(live_iam, check, js):
+@pytest.mark.parametrize(
+    ("js", "scheme"),
+    [(True, "light"), (False, "light"), (True, "dark")],
+    ids=["htmx", "no-js", "htmx-dark"],
+)
+def test_learner_pages_valid_and_accessible_before_and_after_each_commit(
+    live_iam, check, js, scheme
+):
     """Every learner page, then one commit of each kind (checking the page after each),
-    then every page again with the reveals shown: no vnu error, no axe violation."""
+    then every page again with the reveals shown: no vnu error, no axe violation, in the
+    light theme and (with htmx) the dark one."""
+    check.color_scheme = scheme
     page = check.open(js=js)
     walk(page, LEARNER_PAGES, check, slug=live_iam.slug)
     commit_every_kind(page, live_iam, check, js)
@@ -305,8 +316,11 @@ def test_account_pages_valid_and_accessible(transactional_db, check):
     check.verify()
 
 
-def test_manager_pages_valid_and_accessible(live_iam, check):
-    """A team with an assignment and a member who finished the lesson: every team page."""
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_manager_pages_valid_and_accessible(live_iam, check, scheme):
+    """A team with an assignment and a member who finished the lesson: every team page,
+    in both themes."""
+    check.color_scheme = scheme
     team = TeamFactory(name="Security champions", slug="security-champions")
     MembershipFactory(team=team, role="manager", user=UserFactory(username="boss"))
     alice = MembershipFactory(team=team, user=UserFactory(username="alice")).user

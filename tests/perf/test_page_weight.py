@@ -1,7 +1,9 @@
-"""What a learner downloads: the lesson page with its CSS and JS, and reveal fragments."""
+"""What a learner downloads: the lesson page with its CSS, JS and font, and reveal fragments."""
 
+import gzip
 import re
 from html.parser import HTMLParser
+from urllib.parse import urljoin
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -20,7 +22,7 @@ FRAGMENT_BUDGET = 8 * 1024
 
 
 class Assets(HTMLParser):
-    """The stylesheets and scripts a page makes the browser fetch."""
+    """The stylesheets, scripts and preloaded fonts a page makes the browser fetch."""
 
     def __init__(self):
         super().__init__()
@@ -28,30 +30,74 @@ class Assets(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        rel = (attrs.get("rel") or "").split()
         if tag == "script" and attrs.get("src"):
             self.urls.append(attrs["src"])
-        elif tag == "link" and "stylesheet" in (attrs.get("rel") or "") and attrs.get("href"):
+        elif tag == "link" and {"stylesheet", "preload"} & set(rel) and attrs.get("href"):
             self.urls.append(attrs["href"])
 
 
+CSS_URL = re.compile(r"url\([\"']?([^)\"']+)[\"']?\)")
+
+
+def stylesheet_urls(url, static_url):
+    """The files a stylesheet loads with url() (its fonts), as static URLs."""
+    path = finders.find(url.removeprefix(static_url).split("?")[0])
+    with open(path, encoding="utf-8") as sheet:
+        found = CSS_URL.findall(sheet.read())
+    base = url.rsplit("/", 1)[0] + "/"
+    return [urljoin(base, u) for u in found if not u.startswith("data:")]
+
+
+def page_assets(html, static_url):
+    """Every static URL the page loads: its own tags, and what its stylesheets load."""
+    parser = Assets()
+    parser.feed(html)
+    urls = set(parser.urls)
+    for url in list(urls):
+        if url.split("?")[0].endswith(".css"):
+            urls.update(stylesheet_urls(url, static_url))
+    return urls
+
+
+def compressed(data: bytes) -> int:
+    """Bytes on the wire: gzip as WhiteNoise serves it; woff2 is compressed already."""
+    return len(gzip.compress(data, 9))
+
+
 def asset_size(url, static_url):
+    """The asset's size as sent: gzipped, except fonts (woff2 is brotli inside)."""
     assert url.startswith(static_url), f"{url} is not one of our static files"
     path = finders.find(url.removeprefix(static_url).split("?")[0])
     assert path, f"{url} is referenced but not found in the static files"
     with open(path, "rb") as asset:
-        return len(asset.read())
+        data = asset.read()
+    return len(data) if path.endswith(".woff2") else compressed(data)
 
 
-def test_lesson_page_weighs_under_150_kb_with_its_css_and_js(client, iam, settings):
+def test_lesson_page_weighs_under_150_kb_with_its_css_js_and_font(client, iam, settings):
+    """HTML, CSS, JS and the web font together, as sent: gzipped (the font as it is)."""
     response = client.get(iam.get_absolute_url())
     assert response.status_code == 200
+    urls = page_assets(response.content.decode(), settings.STATIC_URL)
+    assert any(u.endswith(".css") for u in urls)
+    assert any(u.endswith(".js") for u in urls)
+    assert any(u.endswith(".woff2") for u in urls), "the page's web font is not counted"
+    assets = sum(asset_size(url, settings.STATIC_URL) for url in urls)
+    page = compressed(response.content)
+    assert page + assets < PAGE_BUDGET, f"{page} B page + {assets} B of CSS, JS and font"
+
+
+def test_every_font_the_stylesheet_names_is_preloaded_by_the_page(client, iam, settings):
+    """The font is preloaded, so text does not wait for the stylesheet to be parsed,
+    and only the fonts the stylesheet uses: a stray preload would be wasted bytes."""
+    response = client.get(iam.get_absolute_url())
     parser = Assets()
     parser.feed(response.content.decode())
-    assert any(u.endswith(".css") for u in parser.urls)
-    assert any(u.endswith(".js") for u in parser.urls)
-    assets = sum(asset_size(url, settings.STATIC_URL) for url in set(parser.urls))
-    total = len(response.content) + assets
-    assert total < PAGE_BUDGET, f"{len(response.content)} B page + {assets} B of CSS and JS"
+    preloaded = {u for u in parser.urls if u.endswith(".woff2")}
+    css = [u for u in parser.urls if u.endswith(".css")]
+    used = {u for sheet in css for u in stylesheet_urls(sheet, settings.STATIC_URL)}
+    assert preloaded == {u for u in used if u.endswith(".woff2")}
 
 
 def test_lesson_page_weight_stays_under_budget_for_a_learner_who_committed(client, iam):
